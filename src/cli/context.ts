@@ -1,0 +1,97 @@
+import type { Transport } from '../http/transport.js';
+import type { NeuroVaultClient } from '../api/client.js';
+import type { IO } from '../output/io.js';
+import type { GlobalOptions } from './globals.js';
+import type { TokenSource } from '../config.js';
+
+/**
+ * What commands get: streams, env, validated globals and lazily built clients (gh's Factory), so
+ * `--help` and usage errors never read config or open a socket.
+ */
+export class Context {
+  private globalOptions?: GlobalOptions;
+  private transportPromise?: Promise<Transport>;
+  private apiPromise?: Promise<NeuroVaultClient>;
+  private token?: string;
+  tokenSource: TokenSource = 'none';
+  private readonly closers: (() => Promise<void>)[] = [];
+
+  constructor(
+    readonly io: IO,
+    readonly env: NodeJS.ProcessEnv,
+    /** Aborted on SIGINT/SIGTERM; long-running work stops at the next safe point. */
+    readonly signal: AbortSignal,
+    readonly version: string,
+  ) {}
+
+  get globals(): GlobalOptions {
+    if (!this.globalOptions) throw new Error('global options read before parsing');
+    return this.globalOptions;
+  }
+
+  set globals(value: GlobalOptions) {
+    this.globalOptions = value;
+  }
+
+  get userAgent(): string {
+    return `neurovault-cli/${this.version}`;
+  }
+
+  /** Redacted request log on stderr with -v; the token is scrubbed from every line as a last defence. */
+  log = (line: string): void => {
+    if (!this.globalOptions?.verbose) return;
+    const safe = this.token ? line.split(this.token).join('***') : line;
+    this.io.stderr.write(`neurovault: ${safe}\n`);
+  };
+
+  /** Registers cleanup (agents, temp files) that main runs once the command ends. */
+  onClose(fn: () => Promise<void>): void {
+    this.closers.push(fn);
+  }
+
+  transport(): Promise<Transport> {
+    this.transportPromise ??= (async () => {
+      const [{ Transport }, { resolveToken }] = await Promise.all([
+        import('../http/transport.js'),
+        import('../config.js'),
+      ]);
+      const g = this.globals;
+      const { token, source } = await resolveToken(this.env, g.tokenFile, g.baseUrl);
+      this.token = token;
+      this.tokenSource = source;
+      const retryBase = Number(this.env.NEUROVAULT_RETRY_BASE_MS);
+      const transport = new Transport({
+        baseUrl: g.baseUrl,
+        token,
+        authScheme: g.authScheme,
+        timeoutMs: g.timeoutMs,
+        retries: g.retries,
+        userAgent: this.userAgent,
+        retryBaseMs: Number.isFinite(retryBase) && retryBase >= 0 ? retryBase : undefined,
+        log: this.log,
+      });
+      this.onClose(() => transport.close());
+      return transport;
+    })();
+    return this.transportPromise;
+  }
+
+  api(): Promise<NeuroVaultClient> {
+    this.apiPromise ??= (async () => {
+      const [{ NeuroVaultClient }, transport] = await Promise.all([import('../api/client.js'), this.transport()]);
+      return new NeuroVaultClient(transport, this.globals.baseUrl, { warn: (m) => this.warn(m) });
+    })();
+    return this.apiPromise;
+  }
+
+  /** A notice for the user on stderr (never data). */
+  warn(message: string): void {
+    this.io.stderr.write(`neurovault: ${message}\n`);
+  }
+
+  async close(): Promise<void> {
+    for (const fn of this.closers.splice(0).reverse()) {
+      await fn().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { CommanderError } from 'commander';
+import { CliError, ExitCode } from '../errors.js';
+import { HttpError } from '../http/errors.js';
+import type { Context } from './context.js';
+
+/** Prints one line (plus a hint) for any failure and returns the SPEC's exit code. */
+export function reportError(err: unknown, ctx: Context, signal?: 'SIGINT' | 'SIGTERM'): number {
+  const write = (line: string) => ctx.io.stderr.write(`${line}\n`);
+  if (err instanceof CommanderError) {
+    // Commander already printed its message; help and version are successes.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+      return ExitCode.ok;
+    }
+    return ExitCode.usage;
+  }
+  if (signal && isAbort(err)) {
+    return signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
+  }
+  const verbose = ctx.io && safeVerbose(ctx);
+  if (err instanceof CliError) {
+    write(`neurovault: ${err.message}`);
+    const hint = err.hint ?? (err instanceof HttpError ? httpHint(err, ctx) : undefined);
+    if (hint) write(`hint: ${hint}`);
+    if (verbose && err.stack) write(err.stack);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  write(`neurovault: internal error: ${message}`);
+  if (verbose && err instanceof Error && err.stack) write(err.stack);
+  else write('hint: run again with --verbose for details');
+  return ExitCode.failure;
+}
+
+function httpHint(err: HttpError, ctx: Context): string | undefined {
+  const g = safeGlobals(ctx);
+  const tokenPage = `${g?.baseUrl ?? 'https://neurovault.org'}/accounts/token/`;
+  if (err.status === 401) {
+    const challenge = String(err.headers['www-authenticate'] ?? '');
+    if (g?.authScheme === 'bearer' && /^token/i.test(challenge)) {
+      return 'the server asks for "Authorization: Token <key>" but --auth-scheme is bearer; neurovault.org has accepted only Token since 2023, so drop --auth-scheme bearer';
+    }
+    if (ctx.tokenSource === 'none') {
+      return `set NEUROVAULT_TOKEN, pass --token-file <path>, or run "neurovault auth login" (get your key at ${tokenPage})`;
+    }
+    return `the token from ${describeSource(ctx.tokenSource)} was rejected; get a fresh key at ${tokenPage} and run "neurovault auth login"`;
+  }
+  if (err.status === 403) {
+    return 'only the owner or a contributor may do this; a private collection must be addressed by its 8-letter token';
+  }
+  return undefined;
+}
+
+function describeSource(source: string): string {
+  return source === 'env' ? 'NEUROVAULT_TOKEN' : source === 'token-file' ? '--token-file' : 'the saved login';
+}
+
+function isAbort(err: unknown): boolean {
+  return (
+    err instanceof Error && (err.name === 'AbortError' || err.name === 'InterruptedError' || (err as { code?: string }).code === 'ABORT_ERR')
+  );
+}
+
+function safeGlobals(ctx: Context) {
+  try {
+    return ctx.globals;
+  } catch {
+    return undefined;
+  }
+}
+
+function safeVerbose(ctx: Context): boolean {
+  return safeGlobals(ctx)?.verbose ?? process.argv.some((a) => a === '-v' || a === '--verbose');
+}

@@ -1,0 +1,103 @@
+import { CliError, ExitCode } from '../errors.js';
+
+/** Exit code for an HTTP status, per SPEC: 400 → 2, 401/403 → 3, 404 → 4, the rest → 1. */
+export function exitCodeForStatus(status: number): number {
+  if (status === 400 || status === 422) return ExitCode.usage;
+  if (status === 401 || status === 403) return ExitCode.auth;
+  if (status === 404 || status === 410) return ExitCode.notFound;
+  return ExitCode.failure;
+}
+
+export interface HttpErrorInit {
+  method: string;
+  url: string;
+  status: number;
+  /** The server's own words: DRF `detail`, field messages, an S3 error message, or an HTML page's title. */
+  detail?: string;
+  /** `field: message` lines from a DRF 400 body. */
+  fieldErrors?: string[];
+  /** Machine-readable code when the server gives one (S3 `<Code>`). */
+  code?: string;
+  headers?: Record<string, string | string[] | undefined>;
+  hint?: string;
+}
+
+/** The server answered with a status we did not ask for. */
+export class HttpError extends CliError {
+  readonly method: string;
+  readonly url: string;
+  readonly status: number;
+  readonly detail?: string;
+  readonly fieldErrors: string[];
+  readonly code?: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  constructor(init: HttpErrorInit) {
+    const why = init.detail ?? (init.fieldErrors?.length ? init.fieldErrors.join('; ') : `HTTP ${init.status}`);
+    super(`${init.method} ${init.url}: ${init.status}${init.code ? ` ${init.code}` : ''}: ${why}`, {
+      exitCode: exitCodeForStatus(init.status),
+      hint: init.hint,
+    });
+    this.method = init.method;
+    this.url = init.url;
+    this.status = init.status;
+    this.detail = init.detail;
+    this.fieldErrors = init.fieldErrors ?? [];
+    this.code = init.code;
+    this.headers = init.headers ?? {};
+  }
+}
+
+/** No HTTP answer at all: DNS, refused, reset, timeout. Keeps undici's real cause. */
+export class NetworkError extends CliError {
+  readonly method: string;
+  readonly url: string;
+  readonly code?: string;
+  constructor(method: string, url: string, cause: unknown) {
+    const code = errorCode(cause);
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`${method} ${url}: ${code ? `${code}: ` : ''}${reason}`, {
+      exitCode: ExitCode.failure,
+      cause,
+      hint: hintForNetworkCode(code),
+    });
+    this.method = method;
+    this.url = url;
+    this.code = code;
+  }
+}
+
+/** The HTTP call worked but the body broke the contract (kept apart from HttpError, as ky does). */
+export class ResponseShapeError extends CliError {
+  readonly url: string;
+  constructor(url: string, problem: string) {
+    super(`unexpected response from ${url}: ${problem}`, { exitCode: ExitCode.failure });
+    this.url = url;
+  }
+}
+
+/** undici and node errors carry the useful part in `code`, sometimes one `cause` down. */
+export function errorCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function hintForNetworkCode(code: string | undefined): string | undefined {
+  switch (code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'check the host name in --base-url / NEUROVAULT_URL and your network connection';
+    case 'ECONNREFUSED':
+      return 'nothing is listening there; check --base-url / NEUROVAULT_URL';
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return 'the server is slow to answer; raise --timeout or try again later';
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,307 @@
+import { Agent, request as undiciRequest, type Dispatcher, type FormData } from 'undici';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleepMs } from 'node:timers/promises';
+import { HttpError, NetworkError, errorCode } from './errors.js';
+import {
+  DEFAULT_METHOD_RETRY,
+  RETRYABLE_NETWORK_CODES,
+  RETRYABLE_STATUSES,
+  UNSENT_NETWORK_CODES,
+  backoffDelay,
+  parseRetryAfter,
+  type RetryMode,
+} from './retry-policy.js';
+import { describeErrorBody } from './error-body.js';
+import { redactUrl } from './redact.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type RequestBody = string | Uint8Array | Readable | FormData | AsyncIterable<Uint8Array>;
+export type Headers = Record<string, string | string[] | undefined>;
+
+/** Adds credentials to one attempt (called again on every retry and redirect, so signatures stay fresh). */
+export type Signer = (req: { method: HttpMethod; url: URL; headers: Record<string, string> }) => void;
+
+export interface TransportOptions {
+  /** Origin that receives the API token; nothing else ever does. */
+  baseUrl: string;
+  token?: string;
+  authScheme?: 'token' | 'bearer';
+  timeoutMs?: number;
+  retries?: number;
+  userAgent: string;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Redacted request log (-v). */
+  log?: (line: string) => void;
+  /** Tests shrink waits through this instead of patching timers. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Max sockets per origin; callers bound their own concurrency below it. */
+  connections?: number;
+}
+
+export interface TransportRequest {
+  method: HttpMethod;
+  url: string | URL;
+  headers?: Record<string, string>;
+  /** A function is called once per attempt, so streamed bodies (files) are re-opened on retry. */
+  body?: RequestBody | (() => RequestBody | Promise<RequestBody>);
+  retry?: RetryMode;
+  /** Statuses handed back to the caller instead of thrown; default 2xx. */
+  okStatuses?: readonly number[];
+  /** Send the API token when the URL is on the base origin (default true). */
+  auth?: boolean;
+  signer?: Signer;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** Parses an error body for services whose errors are not DRF JSON (S3 XML). */
+  describeError?: (text: string, contentType: string) => { detail?: string; code?: string } | undefined;
+  /** Called before each retry wait, so callers can count retries or show them. */
+  onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+}
+
+export interface TransportResponse {
+  status: number;
+  headers: Headers;
+  body: Dispatcher.ResponseData['body'];
+  url: URL;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** A failure inside one attempt that the retry loop may repeat. */
+class AttemptFailure extends Error {
+  constructor(
+    readonly error: Error,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(error.message);
+  }
+}
+
+/**
+ * The one HTTP layer of the tool: a single keep-alive undici Agent, timeouts, retries with backoff and
+ * jitter, manual redirects (never for non-GET), the API token only on the base origin, and typed errors.
+ * The NeuroVault and S3 clients both sit on it.
+ */
+export class Transport {
+  readonly baseOrigin: string;
+  private readonly agent: Agent;
+  private readonly opts: Required<Omit<TransportOptions, 'token' | 'log' | 'connections'>> &
+    Pick<TransportOptions, 'token' | 'log'>;
+
+  constructor(options: TransportOptions) {
+    this.baseOrigin = new URL(options.baseUrl).origin;
+    this.opts = {
+      baseUrl: options.baseUrl,
+      token: options.token,
+      authScheme: options.authScheme ?? 'token',
+      timeoutMs: options.timeoutMs ?? 30_000,
+      retries: options.retries ?? 4,
+      userAgent: options.userAgent,
+      retryBaseMs: options.retryBaseMs ?? 300,
+      retryMaxMs: options.retryMaxMs ?? 20_000,
+      log: options.log,
+      sleep: options.sleep ?? ((ms, signal) => sleepMs(ms, undefined, { signal })),
+    };
+    this.agent = new Agent({
+      keepAliveTimeout: 4_000,
+      keepAliveMaxTimeout: 30_000,
+      connections: options.connections ?? 32,
+      connect: { timeout: this.opts.timeoutMs },
+    });
+  }
+
+  get retries(): number {
+    return this.opts.retries;
+  }
+
+  /** Whether the API token would be sent to this URL. */
+  sendsTokenTo(url: string | URL): boolean {
+    return this.opts.token !== undefined && new URL(url).origin === this.baseOrigin;
+  }
+
+  /**
+   * One request; the response body is the caller's to consume (or `dump()`). Non-ok statuses become
+   * HttpError after their body was read for the server's message.
+   */
+  async send(req: TransportRequest): Promise<TransportResponse> {
+    return this.withRetries(req, (attempt) => this.attempt(req, attempt));
+  }
+
+  /** A request whose whole body is read inside the retry loop, so a truncated body is retried too. */
+  async read<T>(req: TransportRequest, reader: (res: TransportResponse) => Promise<T>): Promise<T> {
+    return this.withRetries(req, async (attempt) => {
+      const res = await this.attempt(req, attempt);
+      try {
+        return await reader(res);
+      } catch (err) {
+        res.body.destroy();
+        if (err instanceof AttemptFailure) throw err;
+        const code = errorCode(err);
+        if (code && RETRYABLE_NETWORK_CODES.has(code)) {
+          throw new AttemptFailure(new NetworkError(req.method, redactUrl(res.url), err), true);
+        }
+        throw err;
+      }
+    });
+  }
+
+  /** GET/POST returning parsed JSON (undefined for 204). */
+  async json(req: TransportRequest): Promise<unknown> {
+    return this.read({ ...req, headers: { accept: 'application/json', ...req.headers } }, async (res) => {
+      if (res.status === 204) {
+        await res.body.dump();
+        return undefined;
+      }
+      const text = await res.body.text();
+      try {
+        return text === '' ? undefined : JSON.parse(text);
+      } catch {
+        throw new HttpError({
+          method: req.method,
+          url: redactUrl(res.url),
+          status: res.status,
+          detail: `expected JSON, got ${describeContentType(res.headers)}: ${oneLine(text).slice(0, 120)}`,
+        });
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private async withRetries<T>(req: TransportRequest, run: (attempt: number) => Promise<T>): Promise<T> {
+    const mode = req.retry ?? DEFAULT_METHOD_RETRY[req.method] ?? 'never';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run(attempt);
+      } catch (err) {
+        if (!(err instanceof AttemptFailure)) throw err;
+        const canRetry = err.retryable && mode !== 'never' && attempt <= this.opts.retries;
+        const unsentOnly = mode === 'unsent' && !isUnsent(err.error);
+        if (!canRetry || unsentOnly || req.signal?.aborted) throw err.error;
+        const delayMs = Math.min(
+          this.opts.retryMaxMs * 3,
+          err.retryAfterMs ?? backoffDelay(attempt, { baseMs: this.opts.retryBaseMs, maxMs: this.opts.retryMaxMs }),
+        );
+        req.onRetry?.({ attempt, delayMs, reason: err.error.message });
+        this.opts.log?.(`retry ${attempt}/${this.opts.retries} in ${delayMs} ms: ${err.error.message}`);
+        await this.opts.sleep(delayMs, req.signal);
+      }
+    }
+  }
+
+  private async attempt(req: TransportRequest, attemptNo: number): Promise<TransportResponse> {
+    let url = new URL(req.url);
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = {
+        'user-agent': this.opts.userAgent,
+        accept: 'application/json',
+        ...req.headers,
+      };
+      if (req.auth !== false && this.sendsTokenTo(url)) {
+        headers.authorization = `${this.opts.authScheme === 'bearer' ? 'Bearer' : 'Token'} ${this.opts.token}`;
+      }
+      const body = typeof req.body === 'function' ? await req.body() : req.body;
+      req.signer?.({ method: req.method, url, headers });
+      const started = Date.now();
+      this.opts.log?.(`> ${req.method} ${redactUrl(url)}${attemptNo > 1 ? ` (attempt ${attemptNo})` : ''}`);
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await undiciRequest(url, {
+          dispatcher: this.agent,
+          method: req.method,
+          headers,
+          body: body as Dispatcher.DispatchOptions['body'],
+          signal: req.signal,
+          headersTimeout: req.timeoutMs ?? this.opts.timeoutMs,
+          bodyTimeout: req.timeoutMs ?? this.opts.timeoutMs,
+        });
+      } catch (err) {
+        if (req.signal?.aborted) throw err;
+        const code = errorCode(err);
+        const failure = new NetworkError(req.method, redactUrl(url), err);
+        throw new AttemptFailure(failure, code !== undefined && RETRYABLE_NETWORK_CODES.has(code));
+      }
+      this.opts.log?.(`< ${res.statusCode} ${req.method} ${redactUrl(url)} (${Date.now() - started} ms)`);
+      const ok = req.okStatuses ? req.okStatuses.includes(res.statusCode) : res.statusCode >= 200 && res.statusCode < 300;
+      if (ok) return { status: res.statusCode, headers: res.headers, body: res.body, url };
+
+      const location = res.headers.location;
+      if (REDIRECTS.has(res.statusCode) && typeof location === 'string') {
+        await res.body.dump();
+        const target = new URL(location, url);
+        if (req.method !== 'GET' && req.method !== 'HEAD') {
+          throw new HttpError({
+            method: req.method,
+            url: redactUrl(url),
+            status: res.statusCode,
+            detail: `the server redirected to ${redactUrl(target)}; a ${req.method} is never redirected (a missing trailing slash or an http:// base URL)`,
+          });
+        }
+        if (hop >= MAX_REDIRECTS) {
+          throw new HttpError({ method: req.method, url: redactUrl(url), status: res.statusCode, detail: 'too many redirects' });
+        }
+        url = target;
+        continue;
+      }
+      const error = await this.errorFrom(req, url, res);
+      throw new AttemptFailure(
+        error,
+        RETRYABLE_STATUSES.has(res.statusCode),
+        parseRetryAfter(res.headers['retry-after']),
+      );
+    }
+  }
+
+  private async errorFrom(req: TransportRequest, url: URL, res: Dispatcher.ResponseData): Promise<HttpError> {
+    let text = '';
+    try {
+      text = await readCapped(res.body, MAX_ERROR_BODY);
+    } catch {
+      // The status alone still tells the story; a broken error body must not hide it.
+    }
+    const contentType = String(res.headers['content-type'] ?? '');
+    const custom = req.describeError?.(text, contentType);
+    const described = custom ?? describeErrorBody(text, contentType, res.statusCode);
+    return new HttpError({
+      method: req.method,
+      url: redactUrl(url),
+      status: res.statusCode,
+      headers: res.headers,
+      ...described,
+    });
+  }
+}
+
+function isUnsent(err: Error): boolean {
+  const code = errorCode(err);
+  return err instanceof NetworkError && code !== undefined && UNSENT_NETWORK_CODES.has(code);
+}
+
+async function readCapped(body: Dispatcher.ResponseData['body'], cap: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size >= cap) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function describeContentType(headers: Headers): string {
+  const ct = headers['content-type'];
+  return ct ? String(ct).split(';')[0]! : 'no content type';
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}

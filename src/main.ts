@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { Context } from './cli/context.js';
+import { processIO } from './output/io.js';
+import { InterruptedError } from './errors.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** The composition root: the only place that touches the real process, signals and the exit code. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  // The version is asked for by scripts and health checks; answer without loading the command tree.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
+  const env = process.env;
+  const io = processIO(env);
+  const controller = new AbortController();
+  let interrupted: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (interrupted) process.exit(signal === 'SIGINT' ? 130 : 143); // a second Ctrl-C means now
+    interrupted = signal;
+    controller.abort(new InterruptedError(signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const ctx = new Context(io, env, controller.signal, packageVersion());
+  let code = 0;
+  try {
+    const { createProgram } = await import('./cli/program.js');
+    await createProgram(ctx).parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    const { reportError } = await import('./cli/report-error.js');
+    code = reportError(err, ctx, interrupted);
+  } finally {
+    await ctx.close();
+  }
+  if (interrupted && code !== 0) code = interrupted === 'SIGINT' ? 130 : 143;
+  process.exitCode = code;
+}

@@ -1,0 +1,29 @@
+/** The streams a command may touch, with their TTY state; tests pass buffers instead of the real ones. */
+export interface IO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  stdinIsTTY: boolean;
+  /** Colour allowed: a TTY, no NO_COLOR, no --no-color, TERM not dumb. */
+  color: boolean;
+}
+
+export function processIO(env: NodeJS.ProcessEnv): IO {
+  const stderrIsTTY = Boolean(process.stderr.isTTY);
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY,
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    color: stderrIsTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb',
+  };
+}
+
+/** Writes one line to stderr (notices, warnings); data never goes this way. */
+export function notice(io: IO, line: string): void {
+  io.stderr.write(`${line}\n`);
+}
