@@ -1,0 +1,211 @@
+import type * as z from 'zod';
+import type { Transport } from '../http/transport.js';
+import { ResponseShapeError } from '../http/errors.js';
+import { redactUrl } from '../http/redact.js';
+import { Collection, Image, Page, User, type PageOf } from './schemas.js';
+import { collectionRefPath, imageRefPath, normalizeDoi, type CollectionRef, type ImageRef } from './refs.js';
+import { mapLimit } from '../util/map-limit.js';
+
+/** The server caps `limit` at 1000 (DRF max_limit); asking for more is silently cut. */
+export const MAX_PAGE = 1000;
+export const DEFAULT_LIMIT = 100;
+
+export interface ListOptions {
+  /** Stop after this many items (after local filtering); ignored with `all`. */
+  limit?: number;
+  all?: boolean;
+  /** Sent to the server; the live server may ignore them, so callers re-check locally. */
+  query?: Record<string, string | number | undefined>;
+  /** Local predicate; pages keep coming until `limit` items passed it. */
+  filter?: (item: never) => boolean;
+  signal?: AbortSignal;
+}
+
+export interface ClientHooks {
+  warn(message: string): void;
+}
+
+export interface DoiLookup {
+  matches: Collection[];
+  /** How the answer was found, so the command can tell the user. */
+  method: 'server-filter' | 'scan';
+  /** Every public collection, when a scan was needed (to cache as the index). */
+  scanned?: Collection[];
+}
+
+/**
+ * Typed NeuroVault endpoints. Builds URLs (always with the trailing slash Django needs), validates every
+ * body with zod, pages through DRF lists. Never prints: warnings go through `hooks.warn`.
+ */
+export class NeuroVaultClient {
+  readonly origin: string;
+
+  constructor(
+    readonly transport: Transport,
+    readonly baseUrl: string,
+    private readonly hooks: ClientHooks = { warn: () => undefined },
+  ) {
+    this.origin = new URL(baseUrl).origin;
+  }
+
+  /** `/api/<path>/`: a missing slash costs a 301 on GET and silently turns a POST into a GET. */
+  apiUrl(path: string, query?: Record<string, string | number | undefined>): URL {
+    const clean = path.replace(/^\/+/, '').replace(/\/*$/, '/');
+    const url = new URL(`${this.baseUrl}/api/${clean}`);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  /** GET + zod validation; a shape problem names the path inside the body. */
+  async getJson<S extends z.ZodType>(url: URL, schema: S, signal?: AbortSignal): Promise<z.infer<S>> {
+    const body = await this.transport.json({ method: 'GET', url, signal });
+    return parseBody(schema, body, url);
+  }
+
+  getCollection(ref: CollectionRef, signal?: AbortSignal): Promise<Collection> {
+    return this.getJson(this.apiUrl(`collections/${collectionRefPath(ref)}`), Collection, signal);
+  }
+
+  getImage(ref: ImageRef, signal?: AbortSignal): Promise<Image> {
+    return this.getJson(this.apiUrl(`images/${imageRefPath(ref)}`), Image, signal);
+  }
+
+  user(signal?: AbortSignal): Promise<User> {
+    return this.getJson(this.apiUrl('user'), User, signal);
+  }
+
+  listCollections(opts: ListOptions = {}): AsyncGenerator<Collection> {
+    return this.paginate(this.apiUrl('collections'), Collection, opts);
+  }
+
+  myCollections(opts: ListOptions = {}): AsyncGenerator<Collection> {
+    return this.paginate(this.apiUrl('my_collections'), Collection, opts);
+  }
+
+  /** Ordered by id on the server, so paging is stable. */
+  collectionImages(ref: CollectionRef, opts: ListOptions = {}): AsyncGenerator<Image> {
+    return this.paginate(this.apiUrl(`collections/${collectionRefPath(ref)}/images`), Image, opts);
+  }
+
+  listImages(opts: ListOptions = {}): AsyncGenerator<Image> {
+    return this.paginate(this.apiUrl('images'), Image, opts);
+  }
+
+  /**
+   * DRF pages as one stream of items: follows `next`, dedupes by id (top-level lists have no ORDER BY,
+   * so pages may overlap), and warns when the total seen differs from `count`.
+   */
+  async *paginate<S extends z.ZodType<{ id: number }>>(
+    first: URL,
+    item: S,
+    opts: ListOptions = {},
+  ): AsyncGenerator<z.infer<S>> {
+    const want = opts.all ? Infinity : Math.max(0, opts.limit ?? DEFAULT_LIMIT);
+    if (want === 0) return;
+    const pageSize = Math.min(MAX_PAGE, want === Infinity ? MAX_PAGE : Math.max(want, DEFAULT_LIMIT));
+    const url = new URL(first);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    url.searchParams.set('limit', String(pageSize));
+    const pageSchema = Page(item);
+    const seen = new Set<number>();
+    let emitted = 0;
+    let next: URL | undefined = url;
+    let count = 0;
+    let complete = false;
+    while (next) {
+      const page = (await this.getJson(next, pageSchema, opts.signal)) as PageOf<z.infer<S>>;
+      count = page.count;
+      for (const it of page.results) {
+        if (seen.has(it.id)) continue;
+        seen.add(it.id);
+        if (opts.filter && !(opts.filter as (i: unknown) => boolean)(it)) continue;
+        yield it;
+        if (++emitted >= want) return;
+      }
+      next = page.next ? this.sameServer(page.next) : undefined;
+      if (!next) complete = true;
+    }
+    if (complete && seen.size !== count) {
+      this.hooks.warn(
+        `the server reported ${count} items but returned ${seen.size} distinct ones (the list changed while paging); re-run to be sure`,
+      );
+    }
+  }
+
+  /**
+   * Every item of a list, fetching pages of 1000 in parallel (offsets known from the first page's
+   * `count`) instead of following `next` one page at a time.
+   */
+  async scanAll<S extends z.ZodType<{ id: number }>>(
+    path: URL,
+    item: S,
+    opts: { concurrency?: number; signal?: AbortSignal; firstPage?: PageOf<z.infer<S>> } = {},
+  ): Promise<z.infer<S>[]> {
+    const pageSchema = Page(item);
+    const pageUrl = (offset: number) => {
+      const u = new URL(path);
+      u.searchParams.set('limit', String(MAX_PAGE));
+      if (offset > 0) u.searchParams.set('offset', String(offset));
+      return u;
+    };
+    const first =
+      opts.firstPage ?? ((await this.getJson(pageUrl(0), pageSchema, opts.signal)) as PageOf<z.infer<S>>);
+    const offsets: number[] = [];
+    for (let off = first.results.length || MAX_PAGE; off < first.count; off += MAX_PAGE) offsets.push(off);
+    const pages = await mapLimit(offsets, opts.concurrency ?? 4, async (off) =>
+      (await this.getJson(pageUrl(off), pageSchema, opts.signal)) as PageOf<z.infer<S>>,
+    );
+    const byId = new Map<number, z.infer<S>>();
+    for (const page of [first, ...pages]) for (const it of page.results) if (!byId.has(it.id)) byId.set(it.id, it);
+    if (byId.size !== first.count) {
+      this.hooks.warn(
+        `the server reported ${first.count} items but returned ${byId.size} distinct ones (the list changed, or it is unordered and pages overlapped)`,
+      );
+    }
+    return [...byId.values()];
+  }
+
+  /**
+   * Collections whose DOI matches, compared case-insensitively after normalisation. `?DOI=` is sent,
+   * but the live server is believed to ignore it (django-filter ≥ 22.1 dropped `filter_fields`): then
+   * the whole list is scanned in parallel pages.
+   */
+  async findCollectionsByDoi(doi: string, signal?: AbortSignal): Promise<DoiLookup> {
+    const target = normalizeDoi(doi) ?? doi.toLowerCase();
+    const matchesDoi = (c: Collection) => typeof c.DOI === 'string' && normalizeDoi(c.DOI) === target;
+    const url = this.apiUrl('collections', { DOI: doi, limit: MAX_PAGE });
+    const first = (await this.getJson(url, Page(Collection), signal)) as PageOf<Collection>;
+    const honoured = first.results.length > 0 && first.results.every(matchesDoi);
+    if (honoured && first.count <= first.results.length) {
+      return { matches: first.results, method: 'server-filter' };
+    }
+    // Ignored filter (foreign DOIs came back), or an exact-match filter that missed a case variant:
+    // only the full list can answer.
+    const all = await this.scanAll(this.apiUrl('collections'), Collection, {
+      signal,
+      firstPage: honoured || first.results.length === 0 ? undefined : first,
+    });
+    return { matches: all.filter(matchesDoi), method: 'scan', scanned: all };
+  }
+
+  /**
+   * `next` links are built by the server from its own idea of the request (they may say http:// when
+   * we called https://). Same host → keep our origin, so the token rule and TLS stay as the user set them.
+   */
+  private sameServer(link: string): URL {
+    const next = new URL(link, this.baseUrl);
+    const base = new URL(this.baseUrl);
+    if (next.hostname === base.hostname && next.origin !== base.origin) {
+      return new URL(`${next.pathname}${next.search}`, base.origin);
+    }
+    return next;
+  }
+}
+
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown, url: URL): z.infer<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length ? ` at ${issue.path.join('.')}` : '';
+  throw new ResponseShapeError(redactUrl(url), `${issue?.message ?? 'invalid body'}${where}`);
+}

@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import { collect } from '../parse.js';
+import { registerImagesUpload } from './publish.js';
+
+export interface ImagesListFlags {
+  collection?: string;
+  where?: string[];
+  limit?: string;
+  all?: boolean;
+}
+
+export function registerImages(program: Command, ctx: Context): void {
+  const images = program.command('images').description('find, inspect and upload images (statistic maps, atlases)');
+
+  images
+    .command('list')
+    .description("list images, all public ones or a collection's")
+    .option('--collection <ref>', 'only this collection (id, private token or URL)')
+    .option(
+      '--where <expr>',
+      'filter, repeatable (ANDed): f=v f!=v f>n f>=n f<n f<=n f~regex f=null; collection.<field> reads the image\'s collection',
+      collect,
+    )
+    .option('--limit <n>', 'at most n images (default 100)')
+    .option('--all', 'every matching image')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ neurovault images list --collection 1615 --all -o ndjson
+  $ neurovault images list --collection 1615 --where 'map_type=T map' --where 'modality~bold'
+  $ neurovault images list --collection 1615 --where 'collection.DOI!=null' --columns id,name,file`,
+    )
+    .action(async (flags: ImagesListFlags) => {
+      const { runImagesList } = await import('../actions/images.js');
+      await runImagesList(flags, ctx);
+    });
+
+  images
+    .command('get')
+    .description('one image, by id, TOKEN-id or URL')
+    .argument('<ref>', 'numeric id, TOKEN-id (private collection) or an image URL')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ neurovault images get 396069 -o json
+  $ neurovault images get https://neurovault.org/images/396069/ --columns id,name,file,file_size`,
+    )
+    .action(async (ref: string) => {
+      const { runImagesGet } = await import('../actions/images.js');
+      await runImagesGet(ref, ctx);
+    });
+
+  registerImagesUpload(images, ctx);
+}

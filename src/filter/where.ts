@@ -1,0 +1,113 @@
+import { UsageError } from '../errors.js';
+import { cellText, getPath } from '../output/format.js';
+
+export type WhereOp = '=' | '!=' | '>' | '>=' | '<' | '<=' | '~';
+
+export interface WhereClause {
+  raw: string;
+  field: string;
+  op: WhereOp;
+  value: string;
+  regex?: RegExp;
+  num?: number;
+  /** `f=null` / `f!=null` (any null-like literal, including an empty value). */
+  isNullTest?: boolean;
+}
+
+// Two-character operators first, so "a>=3" is not read as "a>" with value "=3".
+const OPERATORS: WhereOp[] = ['!=', '>=', '<=', '=', '>', '<', '~'];
+const NULL_LIKE = new Set(['', 'none', 'none / other', 'n/a', 'null']);
+// Stricter than Number(): Number("") is 0 and Number("0x10") is 16, neither of which a user means.
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+const SYNTAX_HINT = 'use field=value, field!=value, field>n, field>=n, field<n, field<=n, field~regex, field=null or field!=null';
+
+/** Parses `--where` expressions; throws UsageError (exit 2) naming the expression and the reason. */
+export function parseWhere(exprs: string[]): WhereClause[] {
+  return exprs.map(parseOne);
+}
+
+function parseOne(raw: string): WhereClause {
+  const bad = (why: string) => new UsageError(`invalid --where "${raw}": ${why}`, { hint: SYNTAX_HINT });
+  // The first operator position wins, so values may contain operators ("name=a=b", "x~a=b").
+  let at = -1;
+  let op: WhereOp | undefined;
+  for (let i = 0; i < raw.length && !op; i++) {
+    op = OPERATORS.find((o) => raw.startsWith(o, i));
+    at = i;
+  }
+  if (!op) throw bad('no operator');
+  const field = raw.slice(0, at).trim();
+  const value = raw.slice(at + op.length);
+  if (!field) throw bad(`no field name before "${op}"`);
+  const clause: WhereClause = { raw, field, op, value };
+  const num = toNumber(value);
+  if (num !== undefined) clause.num = num;
+  if (op === '~') {
+    try {
+      clause.regex = new RegExp(value, 'i');
+    } catch (err) {
+      throw bad(`bad regular expression: ${(err as Error).message}`);
+    }
+  } else if (op === '=' || op === '!=') {
+    clause.isNullTest = isNullLike(value);
+  } else if (num === undefined) {
+    throw bad(`"${op}" needs a number, got "${value}"`);
+  }
+  return clause;
+}
+
+/**
+ * True when the record passes every clause. `lookup` resolves `collection.*` fields (the caller fetched the
+ * image's collection); without it they are read from the record like any dotted path.
+ */
+export function matchesWhere(record: object, clauses: WhereClause[], lookup?: (field: string) => unknown): boolean {
+  return clauses.every((c) => {
+    const value = lookup && c.field.startsWith('collection.') ? lookup(c.field) : getPath(record, c.field);
+    return matchValue(value, c);
+  });
+}
+
+/** undefined, null, and the server's placeholder strings ("", "None", "None / Other", "N/A", "null"). */
+export function isNullLike(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  return typeof v === 'string' && NULL_LIKE.has(v.trim().replace(/\s+/g, ' ').toLowerCase());
+}
+
+/** True when a clause needs each image's collection fetched. */
+export function collectionFields(clauses: WhereClause[]): boolean {
+  return clauses.some((c) => c.field.startsWith('collection.'));
+}
+
+function matchValue(value: unknown, c: WhereClause): boolean {
+  const values = Array.isArray(value) ? value.filter((v) => !isNullLike(v)) : isNullLike(value) ? [] : [value];
+  // A missing field, a placeholder or an empty list is null: only "=null" and "!=v" accept it.
+  if (values.length === 0) return c.op === '!=' ? !c.isNullTest : c.op === '=' && c.isNullTest === true;
+  if (c.isNullTest) return c.op === '!=';
+  if (c.op === '!=') return !values.some((v) => equals(v, c));
+  return values.some((v) => test(v, c));
+}
+
+function test(v: unknown, c: WhereClause): boolean {
+  if (c.op === '=') return equals(v, c);
+  if (c.op === '~') return c.regex?.test(cellText(v)) ?? false;
+  const n = toNumber(v);
+  const lit = c.num;
+  if (n === undefined || lit === undefined) return false;
+  if (c.op === '>') return n > lit;
+  if (c.op === '>=') return n >= lit;
+  if (c.op === '<') return n < lit;
+  return n <= lit;
+}
+
+// Numbers as numbers ("3" = 3.0); everything else, booleans included (true = "True"), as trimmed lower-case text.
+function equals(v: unknown, c: WhereClause): boolean {
+  const n = toNumber(v);
+  if (c.num !== undefined && n !== undefined) return n === c.num;
+  return cellText(v).trim().toLowerCase() === c.value.trim().toLowerCase();
+}
+
+function toNumber(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && NUMBER.test(v.trim())) return Number(v.trim());
+  return undefined;
+}

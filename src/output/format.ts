@@ -1,0 +1,179 @@
+import type { OutputFormat } from '../cli/globals.js';
+import { CliError } from '../errors.js';
+import type { IO } from './io.js';
+
+export interface FormatOptions {
+  format: OutputFormat;
+  /** Dotted paths shown by table/tsv/csv; empty means the top-level keys of the first record. */
+  columns: string[];
+  color: boolean;
+}
+
+/**
+ * Streams records as they arrive: ndjson/tsv/csv line by line, json as one array written incrementally
+ * ("[]\n" when empty), table collected then drawn. An empty list prints nothing for table/tsv/csv.
+ * Returns the number of records written; stops early, without error, when the reader closed the pipe.
+ */
+export async function writeRecords(
+  io: IO,
+  records: AsyncIterable<object> | Iterable<object>,
+  opts: FormatOptions,
+): Promise<number> {
+  const out = new Output(io.stdout);
+  if (opts.format === 'table') {
+    const all: object[] = [];
+    for await (const record of records) all.push(record);
+    if (all.length === 0) return 0;
+    const columns = columnsFor(opts.columns, all[0]);
+    const { renderTable } = await import('./table.js');
+    const rows = all.map((r) => columns.map((c) => cellText(getPath(r, c))));
+    return (await out.write(`${renderTable(columns, rows, opts.color)}\n`)) && (await out.flush()) ? all.length : 0;
+  }
+  let count = 0;
+  let columns: string[] = [];
+  for await (const record of records) {
+    let text: string;
+    if (opts.format === 'json') text = `${count === 0 ? '[\n' : ',\n'}${JSON.stringify(record)}`;
+    else if (opts.format === 'ndjson') text = `${JSON.stringify(record)}\n`;
+    else {
+      if (count === 0) columns = columnsFor(opts.columns, record);
+      text = `${count === 0 ? delimited(opts.format, columns) : ''}${delimited(opts.format, columns.map((c) => cellText(getPath(record, c))))}`;
+    }
+    if (!(await out.write(text))) return count;
+    count++;
+  }
+  if (opts.format === 'json' && !(await out.write(count === 0 ? '[]\n' : '\n]\n'))) return count;
+  await out.flush();
+  return count;
+}
+
+/**
+ * One object: json → pretty (2-space indent); ndjson → one line; table → field/value rows of the columns
+ * (all top-level keys when none); tsv/csv → header + one row.
+ */
+export async function writeObject(io: IO, record: object, opts: FormatOptions): Promise<void> {
+  const out = new Output(io.stdout);
+  const columns = columnsFor(opts.columns, record);
+  let text: string;
+  if (opts.format === 'json') text = `${JSON.stringify(record, null, 2)}\n`;
+  else if (opts.format === 'ndjson') text = `${JSON.stringify(record)}\n`;
+  else if (opts.format === 'table') {
+    const { renderTable } = await import('./table.js');
+    text = `${renderTable(undefined, columns.map((c) => [c, cellText(getPath(record, c))]), opts.color)}\n`;
+  } else {
+    text = delimited(opts.format, columns) + delimited(opts.format, columns.map((c) => cellText(getPath(record, c))));
+  }
+  if (await out.write(text)) await out.flush();
+}
+
+/** Reads "a.b.0.c". At each level the whole remaining path is tried first, since user-defined keys may contain dots. */
+export function getPath(obj: unknown, dotted: string): unknown {
+  if (obj === null || typeof obj !== 'object') return undefined;
+  // Own keys only: "constructor" or "__proto__" must not reach into the prototype.
+  if (Object.hasOwn(obj, dotted)) return (obj as Record<string, unknown>)[dotted];
+  for (let dot = dotted.indexOf('.'); dot > 0; dot = dotted.indexOf('.', dot + 1)) {
+    const head = dotted.slice(0, dot);
+    if (!Object.hasOwn(obj, head)) continue;
+    const found = getPath((obj as Record<string, unknown>)[head], dotted.slice(dot + 1));
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** null/undefined → "", strings as is, numbers/booleans via String(), objects and arrays as compact JSON. */
+export function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value) ?? '';
+}
+
+function columnsFor(columns: string[], first: object | undefined): string[] {
+  return columns.length > 0 ? columns : Object.keys(first ?? {});
+}
+
+const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+// One record per line is the point of tsv (cut, awk, sort), so separators inside values are escaped, not quoted.
+function delimited(format: 'tsv' | 'csv', cells: string[]): string {
+  if (format === 'tsv') return `${cells.map((c) => c.replace(/[\\\t\n\r]/g, (ch) => TSV_ESCAPES[ch] ?? ch)).join('\t')}\n`;
+  return `${cells.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')}\r\n`;
+}
+
+interface StreamState {
+  gone: boolean;
+  error?: Error;
+}
+const states = new WeakMap<NodeJS.WritableStream, StreamState>();
+
+/**
+ * The listener stays for the stream's life: EPIPE (`| head`) can surface a tick after the last write, and an
+ * 'error' nobody listens to kills the process with a stack trace.
+ */
+function stateOf(stream: NodeJS.WritableStream): StreamState {
+  let state = states.get(stream);
+  if (!state) {
+    const s: StreamState = { gone: false };
+    stream.on('error', (err: Error) => noteError(s, err));
+    states.set(stream, s);
+    state = s;
+  }
+  return state;
+}
+
+function noteError(state: StreamState, err: Error): void {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED') state.gone = true;
+  else state.error ??= err;
+}
+
+/** Writes with backpressure; write() and flush() answer false once the reader has gone. */
+class Output {
+  private readonly state: StreamState;
+  private last: Promise<void> = Promise.resolve();
+
+  constructor(private readonly stream: NodeJS.WritableStream) {
+    this.state = stateOf(stream);
+  }
+
+  async write(text: string): Promise<boolean> {
+    if (!this.open()) return false;
+    let ok = true;
+    this.last = new Promise((resolve) => {
+      ok = this.stream.write(text, (err?: Error | null) => {
+        if (err) noteError(this.state, err);
+        resolve();
+      });
+    });
+    if (!ok) await this.drained();
+    return this.open();
+  }
+
+  /** Waits for the last write to land, so a full disk is reported instead of exiting 0 with a short file. */
+  async flush(): Promise<boolean> {
+    await this.last;
+    return this.open();
+  }
+
+  private open(): boolean {
+    if (this.state.error) {
+      throw new CliError(`cannot write output: ${this.state.error.message}`, { cause: this.state.error });
+    }
+    return !this.state.gone;
+  }
+
+  // Not events.once(stream, 'drain'): a stream closed without an error would leave that waiting forever.
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        this.stream.off('error', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+      this.stream.on('error', done);
+    });
+  }
+}
