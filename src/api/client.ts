@@ -204,7 +204,9 @@ export class NeuroVaultClient {
 
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown, url: URL): z.infer<S> {
   const result = schema.safeParse(body);
-  if (result.success) return result.data;
+  // The schemas have no transforms, so the validated input is the value: returning it (not zod's copy)
+  // keeps the server's key order for -o json.
+  if (result.success) return body as z.infer<S>;
   const issue = result.error.issues[0];
   const where = issue && issue.path.length ? ` at ${issue.path.join('.')}` : '';
   throw new ResponseShapeError(redactUrl(url), `${issue?.message ?? 'invalid body'}${where}`);

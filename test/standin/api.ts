@@ -61,12 +61,12 @@ export function createApi(store: Store, opts: ApiOptions) {
   function getImage(idText: string): ImageRecord {
     let im: ImageRecord | undefined;
     if (/^\d+$/.test(idText)) {
-      im = store.images.get(Number(idText));
+      im = store.getImage(Number(idText));
       if (im && store.collections.get(im.collectionId)?.token) im = undefined;
     } else {
       const m = /^([A-Z]{8})-(\d+)$/.exec(idText);
       if (!m) throw serverError();
-      im = store.images.get(Number(m[2]));
+      im = store.getImage(Number(m[2]));
       if (im && store.collections.get(im.collectionId)?.token !== m[1]) im = undefined;
     }
     if (!im) throw new HttpError(404, NOT_FOUND);
@@ -78,9 +78,7 @@ export function createApi(store: Store, opts: ApiOptions) {
 
   function imagesOf(c: CollectionRecord, atlasesOnly = false): JsonObject[] {
     const out: JsonObject[] = [];
-    for (const id of [...c.imageIds].sort((a, b) => a - b)) {
-      const im = store.images.get(id);
-      if (!im) continue;
+    for (const im of store.imagesOf(c).sort((a, b) => a.id - b.id)) {
       if (atlasesOnly) { if (im.kind === 'atlas') out.push(noImageType(im.obj)); }
       else out.push(im.obj);
     }
@@ -89,8 +87,8 @@ export function createApi(store: Store, opts: ApiOptions) {
 
   function packObject(id: number): JsonObject {
     const p = store.packs.get(id)!;
-    const statmaps = [...store.images.values()]
-      .filter((im) => im.kind === 'nidm' && im.collectionId === p.collectionId && im.fileName.startsWith(`${p.obj.name as string}/`))
+    const statmaps = store.imagesOf(store.collections.get(p.collectionId)!)
+      .filter((im) => im.kind === 'nidm' && im.fileName.startsWith(`${p.obj.name as string}/`))
       .map((im) => im.obj);
     const { id: pid, url, ...rest } = p.obj;
     return { id: pid, statmaps, url, ...rest };
@@ -232,7 +230,7 @@ export function createApi(store: Store, opts: ApiOptions) {
       re: /^\/api\/images\/$/, allow: ALLOW_READ, methods: {
         GET: (ctx) => {
           const rows: JsonObject[] = [];
-          for (const im of store.images.values()) if (isPublic(im)) rows.push(im.obj);
+          for (const im of store.allImages()) if (isPublic(im)) rows.push(im.obj);
           send(ctx, 200, paginate(rows, ctx.absUrl), { Allow: ALLOW_READ });
         },
       },
@@ -242,7 +240,7 @@ export function createApi(store: Store, opts: ApiOptions) {
       re: /^\/api\/atlases\/$/, allow: ALLOW_READ, methods: {
         GET: (ctx) => {
           const rows: JsonObject[] = [];
-          for (const im of store.images.values()) if (im.kind === 'atlas' && isPublic(im)) rows.push(noImageType(im.obj));
+          for (const im of store.allImages()) if (im.kind === 'atlas' && isPublic(im)) rows.push(noImageType(im.obj));
           send(ctx, 200, paginate(rows, ctx.absUrl), { Allow: ALLOW_READ });
         },
       },

@@ -55,8 +55,8 @@ const out: Record<string, unknown> = {
 
 const files = num(values.files, 'files');
 if (files) {
-  // one collection for download benchmarks; --file-collection-size is the per-file size in bytes
-  const size = num(values['file-collection-size'], 'file-collection-size') ?? 200 * 1024;
+  // one collection for download benchmarks; --file-collection-size = bytes per file there (default --file-bytes, else 200 KiB)
+  const size = num(values['file-collection-size'], 'file-collection-size') ?? num(values['file-bytes'], 'file-bytes') ?? 200 * 1024;
   const { collection } = standin.addCollection(
     { name: `Benchmark collection (${files} files)`, DOI: '10.9999/benchmark.files' },
     Array.from({ length: files }, (_, i) => ({ $fileBytes: size, $filename: `bench_${String(i + 1).padStart(5, '0')}.nii.gz` })),

@@ -40,11 +40,12 @@ const LEVELS = [null, null, 'group', 'single-subject', 'meta-analysis'];
 const STEMS = ['spmT_0001', 'zstat1', 'con_0002', 'tstat3', 'beta_0005', 'cope1'];
 const OFFSETS = ['Z', '+01:00', '+02:00', 'Z'] as const;
 
-function syntheticImage(store: Store, c: CollectionRecord, n: number, i: number, atlas: boolean): ImageInit {
+function syntheticImage(store: Store, c: CollectionRecord, id: number, n: number, i: number, atlas: boolean): ImageInit {
   const rnd = prng(hashString(`img:${c.id}:${i}`));
   const t = Date.UTC(2016, 0, 1) + Math.floor(rnd() * 8 * 365) * 86400_000 + i * 1000;
   const offset = OFFSETS[n % OFFSETS.length]!;
   const base: ImageInit = {
+    id,
     name: `${atlas ? 'atlas' : 'contrast'} ${i + 1} of collection ${c.id}`,
     description: pick(rnd, ['', '', null, `Synthetic map ${i + 1}.`]),
     add_date: isoDate(t, offset), modify_date: isoDate(t + 3_600_000, offset),
@@ -52,7 +53,6 @@ function syntheticImage(store: Store, c: CollectionRecord, n: number, i: number,
     $filename: `${atlas ? 'atlas' : pick(rnd, STEMS)}.nii.gz`,
   };
   if (atlas) return { ...base, $kind: 'atlas' };
-  const id = store.nextImageId; // the id addImage will assign
   const cogatlas = rnd() < 0.3 ? pick(rnd, Object.entries(COGATLAS_TASKS).slice(0, 3)) : undefined;
   const meta: JsonObject = {};
   // user-defined keys whose types differ between images of the same collection (API.md §4.2)
@@ -105,7 +105,9 @@ function syntheticCollection(store: Store, n: number, imagesPerCollection: numbe
   });
   if (n % 97 === 0) delete c.obj.owner; // owner account deleted (FK SET_NULL)
   const count = imagesPerCollection;
-  for (let i = 0; i < count; i++) store.addImage(c, syntheticImage(store, c, n, i, n % 10 === 0 && i === count - 1));
+  store.defer(c, count, (ids) => {
+    ids.forEach((id, i) => store.addImage(c, syntheticImage(store, c, id, n, i, n % 10 === 0 && i === count - 1)));
+  });
 }
 
 export function seedStore(store: Store, opts: { collections: number; imagesPerCollection: number }): SeedIds {

@@ -38,7 +38,8 @@ export interface RecordedRequest {
   method: string;
   /** path including query, as received */
   path: string;
-  headers: Record<string, string | string[] | undefined>;
+  /** lower-cased names; repeated headers joined with ', ' */
+  headers: Record<string, string>;
   origin: 'api' | 'file';
   /** 0 when the connection was dropped before a status was sent */
   status: number;
@@ -99,7 +100,9 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
 
   const onRequest = (origin: 'api' | 'file') => async (req: IncomingMessage, res: ServerResponse) => {
     const rawUrl = req.url ?? '/';
-    const rec: RecordedRequest = { method: req.method ?? 'GET', path: rawUrl, headers: { ...req.headers }, origin, status: 0 };
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const rec: RecordedRequest = { method: req.method ?? 'GET', path: rawUrl, headers, origin, status: 0 };
     requests.push(rec);
     res.on('close', () => { rec.status = res.headersSent ? res.statusCode : 0; });
     const q = rawUrl.indexOf('?');
@@ -161,9 +164,9 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
       const key = typeof id === 'string' && /^[A-Z]{8}$/.test(id) ? store.tokens.get(id) : Number(id);
       return key === undefined ? undefined : store.collections.get(key)?.obj;
     },
-    image: (id) => store.images.get(id)?.obj,
+    image: (id) => store.getImage(id)?.obj,
     fileBody: (id) => store.fileBody(id),
-    uploadedBytes: (id) => store.images.get(id)?.upload?.bytes,
-    upload: (id) => store.images.get(id)?.upload,
+    uploadedBytes: (id) => store.getImage(id)?.upload?.bytes,
+    upload: (id) => store.getImage(id)?.upload,
   };
 }

@@ -85,6 +85,8 @@ export class Store {
   private readonly files = new Map<string, number>();
   private readonly fileCache = new Map<number, Buffer>();
   private fileCacheBytes = 0;
+  /** collections whose images are not built yet (built on first access; keeps startup fast) */
+  private readonly pending = new Map<number, () => void>();
   nextCollectionId = 20001;
   nextImageId = 600001;
   nextPackId = 9001;
@@ -134,7 +136,43 @@ export class Store {
     return rec;
   }
 
+  /** Reserve `count` image ids for `c` now; `make` builds those images on first access. */
+  defer(c: CollectionRecord, count: number, make: (ids: number[]) => void): void {
+    const ids = Array.from({ length: count }, () => this.nextImageId++);
+    c.obj.number_of_images = c.imageIds.length + c.packIds.length + count;
+    this.pending.set(c.id, () => make(ids));
+  }
+
+  materialize(collectionId: number): void {
+    const make = this.pending.get(collectionId);
+    if (!make) return;
+    this.pending.delete(collectionId);
+    make();
+  }
+
+  materializeAll(): void {
+    for (const id of [...this.pending.keys()]) this.materialize(id);
+  }
+
+  getImage(id: number): ImageRecord | undefined {
+    const im = this.images.get(id);
+    if (im || this.pending.size === 0) return im;
+    this.materializeAll();
+    return this.images.get(id);
+  }
+
+  allImages(): IterableIterator<ImageRecord> {
+    this.materializeAll();
+    return this.images.values();
+  }
+
+  imagesOf(c: CollectionRecord): ImageRecord[] {
+    this.materialize(c.id);
+    return c.imageIds.map((id) => this.images.get(id)).filter((im): im is ImageRecord => !!im);
+  }
+
   removeCollection(id: number): void {
+    this.pending.delete(id);
     const c = this.collections.get(id);
     if (!c) return;
     for (const iid of c.imageIds) {
@@ -172,25 +210,33 @@ export class Store {
   }
 
   addImage(c: CollectionRecord, init: ImageInit = {}, upload?: UploadRecord): ImageRecord {
-    const { $kind, $file, $fileBytes, $filename, $meta, ...fields } = init;
-    const kind: ImageKind = $kind
-      ?? (fields.image_type === 'atlas' ? 'atlas' : fields.image_type === 'NIDM results statistic map' ? 'nidm' : 'statistic_map');
-    const id = typeof fields.id === 'number' ? fields.id : this.nextImageId++;
+    this.materialize(c.id);
+    // built key by key (no spreads/rest copies): seeding creates ~10k of these at startup
+    const kind: ImageKind = init.$kind
+      ?? (init.image_type === 'atlas' ? 'atlas' : init.image_type === 'NIDM results statistic map' ? 'nidm' : 'statistic_map');
+    const id = typeof init.id === 'number' ? init.id : this.nextImageId++;
     if (id >= this.nextImageId) this.nextImageId = id + 1;
     if (this.images.has(id)) throw new Error(`image ${id} exists`);
-    const fileMode: FileMode = upload ? 'uploaded' : ($file ?? 'generated');
-    const fileName = this.uniqueFileName(c, $filename ?? `image_${id}.nii.gz`);
-    const fileTarget = $fileBytes ?? this.fileBytes;
+    const fileMode: FileMode = upload ? 'uploaded' : (init.$file ?? 'generated');
+    const fileName = this.uniqueFileName(c, init.$filename ?? `image_${id}.nii.gz`);
+    const fileTarget = init.$fileBytes ?? this.fileBytes;
     const fileSize = fileMode === 'generated' ? niftiGzSize(fileTarget)
       : fileMode === 'uploaded' ? upload!.bytes.length : 0;
     const template = kind === 'atlas' ? ATLAS : kind === 'nidm' ? NIDM_STATMAP : STATMAP;
-    const { image_type, ...rest } = clone(template);
-    const collUrl = this.collectionWebUrl(c);
-    const obj: JsonObject = Object.assign(rest, {
-      url: this.imageWebUrl(c, id), id, file: this.fileUrlFor(c, fileName), collection: collUrl,
-      collection_id: c.id, file_size: fileSize, name: `image ${id}`,
-    }, fields, { id, collection_id: c.id, file_size: fileSize }, $meta ?? {});
-    obj.image_type = fields.image_type ?? image_type;
+    // `delete` would push the object into slow dictionary mode, so image_type is skipped and re-added last
+    const obj = clone(template, 'image_type');
+    const imageType = init.image_type ?? template.image_type;
+    obj.url = this.imageWebUrl(c, id);
+    obj.file = this.fileUrlFor(c, fileName);
+    obj.collection = this.collectionWebUrl(c);
+    obj.name = `image ${id}`;
+    for (const k in init) if (k[0] !== '$' && k !== 'image_type') obj[k] = init[k];
+    obj.id = id;
+    obj.collection_id = c.id;
+    obj.file_size = fileSize;
+    const meta = init.$meta;
+    if (meta) for (const k in meta) if (k !== 'image_type') obj[k] = meta[k];
+    obj.image_type = imageType;
     if (kind === 'atlas' && obj.label_description_file === null) {
       obj.label_description_file = `${this.fileOrigin}/media/images/${this.collectionKey(c)}/${quoteSegment(fileName.replace(/\.nii(\.gz)?$/, ''))}.xml`;
     }
@@ -229,12 +275,13 @@ export class Store {
   }
 
   lookupFile(collKey: string, fileName: string): ImageRecord | undefined {
+    this.materialize(/^\d+$/.test(collKey) ? Number(collKey) : (this.tokens.get(collKey) ?? -1));
     const id = this.files.get(`${collKey}\0${fileName}`);
     return id === undefined ? undefined : this.images.get(id);
   }
 
   fileBody(imageId: number): Buffer {
-    const im = this.images.get(imageId);
+    const im = this.getImage(imageId);
     if (!im) throw new Error(`no image ${imageId}`);
     switch (im.fileMode) {
       case 'missing': return Buffer.alloc(0);

@@ -89,9 +89,10 @@ export const COLLECTION_WRITABLE = Object.keys(API_COLLECTION).filter(
 
 /** Templates are flat apart from `communities`/`data`; a one-level copy is enough and keeps
  * seeding thousands of objects fast (structuredClone is ~10x slower here). */
-export function clone(o: JsonObject): JsonObject {
+export function clone(o: JsonObject, skip?: string): JsonObject {
   const out: JsonObject = {};
   for (const k in o) {
+    if (k === skip) continue;
     const v = o[k];
     out[k] = Array.isArray(v) ? v.slice() : v !== null && typeof v === 'object' ? { ...(v as JsonObject) } : v;
   }

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Reads a hyperfine --export-json file and prints each command's median (and min–max), plus its ratio
+// to the first command (the baseline measured in the same run).
+import { readFileSync } from 'node:fs';
+
+const [file, ...labels] = process.argv.slice(2);
+const { results } = JSON.parse(readFileSync(file, 'utf8'));
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const base = median(results[0].times);
+console.log('| command | runs | median | min–max | ratio to first |');
+console.log('|---|---|---|---|---|');
+results.forEach((r, i) => {
+  const med = median(r.times);
+  const name = labels[i] ?? r.command;
+  const ms = (x) => `${(x * 1000).toFixed(1)} ms`;
+  console.log(`| ${name} | ${r.times.length} | ${ms(med)} | ${ms(Math.min(...r.times))}–${ms(Math.max(...r.times))} | ${(med / base).toFixed(2)}x |`);
+});

@@ -1,0 +1,403 @@
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import type { Context } from '../context.js';
+import { parseCollectionRef, normalizeDoi, type CollectionRef } from '../../api/refs.js';
+import type { Collection, Image } from '../../api/schemas.js';
+import {
+  CHOICE_FIELDS,
+  COLLECTION_READ_ONLY,
+  MAP_TYPES,
+  MODALITIES,
+  ANALYSIS_LEVELS,
+  createCollection,
+  describeChoices,
+  resolveChoice,
+  uploadImage,
+  type Choice,
+} from '../../api/publish.js';
+import { CliError, ExitCode, UsageError } from '../../errors.js';
+import { HttpError, NetworkError } from '../../http/errors.js';
+import { writeObject, writeRecords } from '../../output/format.js';
+import { checkNiftiFile, type CheckedFile } from '../../upload/inspect.js';
+import { GzipScratch } from '../../upload/gzip.js';
+import { buildImageForm } from '../../upload/form.js';
+import { preferLowMemoryWasm } from '../../upload/memory.js';
+import { requireToken } from './auth.js';
+
+export interface CollectionsCreateOptions {
+  name?: string;
+  doi?: string;
+  description?: string;
+  private?: boolean;
+  field?: string[];
+}
+
+export interface ImagesUploadOptions {
+  collection: string;
+  mapType?: string;
+  modality?: string;
+  name?: string;
+  analysisLevel?: string;
+  meta?: string[];
+  metaFile?: string;
+  skipExisting?: boolean;
+}
+
+const COLLECTION_COLUMNS = ['id', 'name', 'DOI', 'private', 'url'];
+const IMAGE_COLUMNS = ['id', 'name', 'map_type', 'modality', 'file_size', 'url'];
+const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+// ---------------------------------------------------------------------------------------------------
+// collections create
+
+/** Validates every flag, then POSTs one JSON body; the created collection goes to stdout per `-o`. */
+export async function runCollectionsCreate(opts: CollectionsCreateOptions, ctx: Context): Promise<void> {
+  const body = collectionBody(opts);
+  await requireToken(ctx, 'collections create');
+  const api = await ctx.api();
+  const created = await createCollection(api, body, ctx.signal).catch((err: unknown) => {
+    throw rejected('collections create', err);
+  });
+  const token = privateTokenOf(created);
+  if (created.private && !ctx.globals.quiet) {
+    ctx.warn(
+      token
+        ? `created private collection ${created.id}; address it by its token ${token} (the numeric id answers 403)`
+        : `created private collection ${created.id}, but its URL (${created.url}) carries no 8-letter token the API can resolve`,
+    );
+  }
+  await writeObject(ctx.io, created, {
+    format: ctx.globals.output,
+    columns: ctx.globals.columns ?? COLLECTION_COLUMNS,
+    color: ctx.globals.color,
+  });
+}
+
+/** The JSON body, or a UsageError before anything is sent. */
+export function collectionBody(opts: CollectionsCreateOptions): Record<string, unknown> {
+  const name = opts.name?.trim();
+  const doi = opts.doi?.trim();
+  if (opts.name !== undefined && opts.doi !== undefined) {
+    throw new UsageError('give either --name or --doi, not both', {
+      hint: 'with --doi the server fills the name, authors and journal from Crossref',
+    });
+  }
+  if (opts.name === undefined && opts.doi === undefined) {
+    throw new UsageError('missing --name or --doi', { hint: 'neurovault collections create --name "My study"' });
+  }
+  const body: Record<string, unknown> = {};
+  if (opts.name !== undefined) {
+    if (!name) throw new UsageError('--name must not be empty');
+    body.name = name;
+  } else {
+    body.DOI = bareDoi(doi ?? '');
+  }
+  if (opts.description !== undefined) body.description = opts.description;
+  // JSON booleans: the server's `private` is a choice field that rejects the string "true".
+  if (opts.private) body.private = true;
+  for (const spec of opts.field ?? []) {
+    const [key, value] = parseField(spec);
+    if (key in body || key === 'name' || key === 'DOI' || key === 'description' || key === 'private') {
+      throw new UsageError(`--field ${key}: set it with --${key === 'DOI' ? 'doi' : key} instead`);
+    }
+    if (COLLECTION_READ_ONLY.has(key)) throw new UsageError(`--field ${key}: the server sets this field itself`);
+    body[key] = value;
+  }
+  return body;
+}
+
+/**
+ * `key=value` sends a string, which the server converts for number and boolean fields; `key:=json`
+ * (HTTPie's spelling) sends a JSON value, for lists such as `communities:=[3]` or an explicit null.
+ */
+function parseField(spec: string): [string, unknown] {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new UsageError(`invalid --field "${spec}": expected key=value or key:=<json>`);
+  const isJson = spec[eq - 1] === ':';
+  const key = spec.slice(0, isJson ? eq - 1 : eq).trim();
+  const raw = spec.slice(eq + 1);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError(`invalid --field "${spec}": "${key}" is not a field name`);
+  if (!isJson) return [key, raw];
+  try {
+    return [key, JSON.parse(raw) as unknown];
+  } catch {
+    throw new UsageError(`invalid --field "${spec}": the value after := must be JSON`);
+  }
+}
+
+/** Crossref is asked with the DOI as given, so only a `doi:` or resolver prefix is removed, never case. */
+function bareDoi(input: string): string {
+  const doi = input.replace(/^doi:\s*/i, '').replace(/^https?:\/\/(?:dx\.)?doi\.org\//i, '').trim();
+  if (!normalizeDoi(doi)) {
+    throw new UsageError(`invalid DOI "${input}": expected 10.NNNN/suffix, doi:10.NNNN/suffix or https://doi.org/10.NNNN/suffix`);
+  }
+  return doi;
+}
+
+/** The token is only visible inside the collection's web URL (`private_token` is excluded from the API). */
+function privateTokenOf(c: Collection): string | undefined {
+  return /\/collections\/([A-Z]{8})\/?$/.exec(c.url)?.[1];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// images upload
+
+/** One file after validation, with everything needed to send it. */
+interface PlannedUpload {
+  file: CheckedFile;
+  name: string;
+}
+
+/**
+ * Validates all flags and all files first (exit 2, nothing sent), then uploads one file at a time.
+ * Stops at the first failure: the images created so far are still printed, so a script knows what
+ * exists, and `--skip-existing` makes the re-run pick up where it stopped.
+ */
+export async function runImagesUpload(paths: string[], opts: ImagesUploadOptions, ctx: Context): Promise<void> {
+  const ref = parseCollectionRef(opts.collection);
+  const fields = await uploadFields(opts, paths.length);
+  const plan = await planFiles(paths, opts.name, ctx);
+  await requireToken(ctx, 'images upload');
+  preferLowMemoryWasm();
+  const api = await ctx.api();
+
+  const existing = opts.skipExisting ? await existingImages(ctx, ref) : undefined;
+  const scratch = new GzipScratch();
+  ctx.onClose(() => scratch.dispose());
+  const spinner = await startSpinner(ctx);
+  const created: Image[] = [];
+  let failure: unknown;
+  let current: PlannedUpload | undefined;
+  try {
+    for (const [index, item] of plan.entries()) {
+      current = item;
+      const label = `${item.file.path} (${index + 1}/${plan.length})`;
+      spinner?.start(`preparing ${label}`);
+      const send = item.file.gzipped
+        ? { path: item.file.path, size: item.file.size }
+        : await scratch.gzip(item.file.path, ctx.signal);
+      const filename = uploadFilename(item.file);
+      const match = existing?.get(item.name)?.find((img) => img.file_size === send.size);
+      if (match) {
+        await scratch.release(send.path);
+        const why = `image ${match.id} "${item.name}" with the same size is already in the collection`;
+        if (spinner) spinner.info(`skipped ${label}: ${why}`);
+        else if (!ctx.globals.quiet) ctx.warn(`skipped ${item.file.path}: ${why}`);
+        continue;
+      }
+      spinner?.start(`uploading ${label}, ${formatBytes(send.size)}`);
+      const image = await uploadImage(
+        api,
+        ref,
+        () => buildImageForm({ fields: [['name', item.name], ...fields], path: send.path, filename }),
+        { signal: ctx.signal },
+      );
+      await scratch.release(send.path);
+      created.push(image);
+      spinner?.succeed(`uploaded ${label} → image ${image.id}`);
+      if (image.file_size && image.file_size !== send.size) {
+        ctx.warn(`image ${image.id}: the server reports ${image.file_size} bytes but ${send.size} were sent`);
+      }
+    }
+    current = undefined;
+  } catch (err) {
+    failure = err;
+    spinner?.fail(`${current?.file.path ?? 'upload'} failed`);
+  } finally {
+    spinner?.stop();
+    await scratch.dispose();
+  }
+
+  await writeRecords(ctx.io, created, {
+    format: ctx.globals.output,
+    columns: ctx.globals.columns ?? IMAGE_COLUMNS,
+    color: ctx.globals.color,
+  });
+  if (failure !== undefined) throw uploadFailure(failure, current, created.length, plan.length);
+}
+
+/** The form fields shared by every file of the run (everything but `name` and `file`). */
+async function uploadFields(opts: ImagesUploadOptions, fileCount: number): Promise<[string, string][]> {
+  if (opts.name !== undefined && fileCount > 1) {
+    throw new UsageError(`--name names one image, but ${fileCount} files were given`, {
+      hint: 'drop --name to use each file name (without .nii.gz/.nii), or upload the files one by one',
+    });
+  }
+  if (opts.name !== undefined && opts.name.trim() === '') throw new UsageError('--name must not be empty');
+  const mapType = requiredChoice('--map-type', opts.mapType, MAP_TYPES);
+  const modality = requiredChoice('--modality', opts.modality, MODALITIES);
+  const fields: [string, string][] = [
+    ['map_type', mapType],
+    ['modality', modality],
+  ];
+  if (opts.analysisLevel !== undefined) {
+    fields.push(['analysis_level', choice('--analysis-level', opts.analysisLevel, ANALYSIS_LEVELS)]);
+  }
+  const meta = new Map<string, string>();
+  if (opts.metaFile !== undefined) for (const [k, v] of await readMetaFile(opts.metaFile)) meta.set(k, v);
+  for (const spec of opts.meta ?? []) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new UsageError(`invalid --meta "${spec}": expected key=value`);
+    meta.set(spec.slice(0, eq).trim(), spec.slice(eq + 1));
+  }
+  for (const [key, value] of meta) {
+    if (!KEY.test(key)) throw new UsageError(`invalid metadata key "${key}": letters, digits, _ . - only`);
+    const flag = DEDICATED_FLAGS[key];
+    if (flag) throw new UsageError(`metadata key "${key}": set it with ${flag} instead`);
+    const table = CHOICE_FIELDS[key];
+    fields.push([key, table ? choice(`metadata ${key}`, value, table) : value]);
+  }
+  return fields;
+}
+
+const DEDICATED_FLAGS: Record<string, string> = {
+  file: 'the file argument',
+  name: '--name',
+  map_type: '--map-type',
+  modality: '--modality',
+  analysis_level: '--analysis-level',
+  collection: '--collection',
+};
+
+function requiredChoice(flag: string, value: string | undefined, table: readonly Choice[]): string {
+  if (value === undefined) {
+    throw new UsageError(`missing ${flag}, which the server requires`, { hint: `one of: ${describeChoices(table)}` });
+  }
+  return choice(flag, value, table);
+}
+
+function choice(flag: string, value: string, table: readonly Choice[]): string {
+  const code = resolveChoice(table, value);
+  if (code === undefined) {
+    throw new UsageError(`unknown ${flag} "${value}"`, { hint: `one of: ${describeChoices(table)}` });
+  }
+  return code;
+}
+
+/**
+ * A JSON object of user metadata. Multipart carries only strings, and the server `json.loads` each
+ * value on output, so numbers and booleans are sent in their JSON spelling and come back typed.
+ */
+async function readMetaFile(path: string): Promise<[string, string][]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code ? `cannot read (${code})` : `not JSON (${(err as Error).message})`;
+    throw new UsageError(`--meta-file ${path}: ${why}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UsageError(`--meta-file ${path}: expected a JSON object of key: value pairs`);
+  }
+  return Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [
+    k,
+    v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v),
+  ]);
+}
+
+/** Checks every file before the first request, so a typo in the fifth path does not leave four uploads behind. */
+async function planFiles(paths: string[], name: string | undefined, ctx: Context): Promise<PlannedUpload[]> {
+  const seen = new Set<string>();
+  const plan: PlannedUpload[] = [];
+  for (const path of paths) {
+    const abs = resolve(path);
+    if (seen.has(abs)) {
+      ctx.warn(`${path} was given more than once; uploading it once`);
+      continue;
+    }
+    seen.add(abs);
+    const file = await checkNiftiFile(path);
+    plan.push({ file, name: name?.trim() ?? imageNameFor(path) });
+  }
+  return plan;
+}
+
+/** `maps/tstat1.nii.gz` → `tstat1`. */
+export function imageNameFor(path: string): string {
+  const base = basename(path);
+  const stem = base.replace(/\.nii(\.gz)?$/i, '');
+  return stem === '' ? base : stem;
+}
+
+/** The server keeps the sent file name; it must end in .gz because the bytes are gzip. */
+function uploadFilename(file: CheckedFile): string {
+  const base = basename(file.path);
+  if (file.gzipped) return /\.gz$/i.test(base) ? base : `${base.replace(/\.nii$/i, '')}.nii.gz`;
+  return /\.nii$/i.test(base) ? `${base}.gz` : `${base}.nii.gz`;
+}
+
+/** Name → images of the collection, for `--skip-existing`. */
+async function existingImages(ctx: Context, ref: CollectionRef): Promise<Map<string, Image[]>> {
+  const api = await ctx.api();
+  const byName = new Map<string, Image[]>();
+  for await (const image of api.collectionImages(ref, { all: true })) {
+    const list = byName.get(image.name) ?? [];
+    list.push(image);
+    byName.set(image.name, list);
+  }
+  return byName;
+}
+
+interface Spinner {
+  start(text: string): void;
+  succeed(text: string): void;
+  info(text: string): void;
+  fail(text: string): void;
+  stop(): void;
+}
+
+/** Per-file progress on stderr, only when interactive (ctx.globals.progress already excludes -q, json and pipes). */
+async function startSpinner(ctx: Context): Promise<Spinner | undefined> {
+  if (!ctx.globals.progress) return undefined;
+  const { default: ora } = await import('ora');
+  const spinner = ora({ stream: ctx.io.stderr as NodeJS.WriteStream, color: 'cyan', isEnabled: true });
+  return {
+    start: (text) => void spinner.start(text),
+    succeed: (text) => void spinner.succeed(text),
+    info: (text) => void spinner.info(text),
+    fail: (text) => void spinner.fail(text),
+    stop: () => void (spinner.isSpinning && spinner.stop()),
+  };
+}
+
+/**
+ * The error for a failed file, naming it. A 400 becomes the server's `field: message` lines (exit 2);
+ * a network failure after the body went out may still have created the image, so the hint says how
+ * to check instead of blindly retrying.
+ */
+function uploadFailure(err: unknown, item: PlannedUpload | undefined, done: number, total: number): unknown {
+  const where = item ? `upload of ${item.file.path}` : 'images upload';
+  const progress = total > 1 ? ` (${done} of ${total} uploaded before it)` : '';
+  if (err instanceof HttpError && err.status === 400) return rejected(`${where}${progress}`, err);
+  if (err instanceof NetworkError) {
+    return new CliError(`${where}${progress}: ${err.message}`, {
+      exitCode: err.exitCode,
+      cause: err,
+      hint: 'the image may or may not have been created; re-run with --skip-existing to upload only what is missing',
+    });
+  }
+  return err;
+}
+
+/** A DRF 400 as `field: message` lines under one heading (exit 2); anything else unchanged. */
+function rejected(what: string, err: unknown): unknown {
+  if (!(err instanceof HttpError) || err.status !== 400) return err;
+  const lines = err.fieldErrors.length ? err.fieldErrors : [err.detail ?? 'no reason given'];
+  return new CliError(`${what}: the server rejected the input:\n${lines.join('\n')}`, {
+    exitCode: ExitCode.usage,
+    cause: err,
+  });
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = -1;
+  do {
+    v /= 1024;
+    i++;
+  } while (v >= 1024 && i < units.length - 1);
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}

@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve, sep } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PART_SUFFIX } from './layout.js';
+import type { Sink, StageOptions, StagedFile } from './sink.js';
+
+/** A lock older than this belongs to a process that died mid-update. */
+const STALE_LOCK_MS = 30_000;
+const READ_CHUNK = 1024 * 1024;
+
+let tmpCounter = 0;
+
+/**
+ * A download directory. Files are written as `<final>.part`, renamed after their checks, and never
+ * fsync'd: a killed process (Ctrl-C, OOM, kill -9) loses nothing that was renamed, because the rename
+ * comes after the last write; only a power loss could leave a renamed file short, and `neurovault verify`
+ * (a full re-hash) finds that. Syncing each file would cost a disk flush per image.
+ */
+export class LocalSink implements Sink {
+  readonly location: string;
+  private readonly root: string;
+  private readonly dirs = new Map<string, Promise<unknown>>();
+
+  constructor(dir: string) {
+    this.root = resolve(dir);
+    this.location = dir;
+  }
+
+  /** The absolute path of a layout path; refuses anything that would leave the root. */
+  resolvePath(path: string): string {
+    if (isAbsolute(path) || path.includes('\\') || path.split('/').some((s) => s === '..' || s === '')) {
+      throw new Error(`refusing unsafe path "${path}"`);
+    }
+    const abs = resolve(this.root, path);
+    if (!abs.startsWith(this.root + sep)) throw new Error(`refusing path "${path}" outside ${this.root}`);
+    return abs;
+  }
+
+  private ensureDir(dir: string): Promise<unknown> {
+    let made = this.dirs.get(dir);
+    if (!made) {
+      made = mkdir(dir, { recursive: true });
+      made.catch(() => this.dirs.delete(dir));
+      this.dirs.set(dir, made);
+    }
+    return made;
+  }
+
+  async readText(path: string): Promise<string | undefined> {
+    try {
+      return await readFile(this.resolvePath(path), 'utf8');
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async writeText(path: string, text: string): Promise<void> {
+    const abs = this.resolvePath(path);
+    await this.ensureDir(dirname(abs));
+    const tmp = `${abs}.tmp-${process.pid}-${++tmpCounter}`;
+    try {
+      await writeFile(tmp, text);
+      await rename(tmp, abs);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async updateText(path: string, change: (current: string | undefined) => string): Promise<void> {
+    const abs = this.resolvePath(path);
+    await this.ensureDir(dirname(abs));
+    const lock = `${abs}.lock`;
+    await acquireLock(lock);
+    try {
+      await this.writeText(path, change(await this.readText(path)));
+    } finally {
+      await unlink(lock).catch(() => undefined);
+    }
+  }
+
+  async digest(path: string, signal?: AbortSignal): Promise<{ bytes: number; sha256: string } | undefined> {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    try {
+      for await (const chunk of createReadStream(this.resolvePath(path), { highWaterMark: READ_CHUNK, signal })) {
+        hash.update(chunk as Buffer);
+        bytes += (chunk as Buffer).length;
+      }
+    } catch (err) {
+      if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+      throw err;
+    }
+    return { bytes, sha256: hash.digest('hex') };
+  }
+
+  async stage(path: string, options: StageOptions): Promise<StagedFile> {
+    const final = this.resolvePath(path);
+    await this.ensureDir(dirname(final));
+    const part = final + PART_SUFFIX;
+    let kept = 0;
+    try {
+      const st = await stat(part);
+      if (st.isFile() && options.resumeStamp !== undefined && Math.abs(st.mtimeMs - options.resumeStamp) < 1) kept = st.size;
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+    return new LocalStagedFile(final, part, kept, options.resumeStamp);
+  }
+}
+
+class LocalStagedFile implements StagedFile {
+  constructor(
+    private readonly final: string,
+    private readonly part: string,
+    private kept: number,
+    private readonly resumeStamp: number | undefined,
+  ) {}
+
+  get keptBytes(): number {
+    return this.kept;
+  }
+
+  async *readKept(): AsyncIterable<Buffer> {
+    if (this.kept === 0) return;
+    let left = this.kept;
+    for await (const chunk of createReadStream(this.part, { highWaterMark: READ_CHUNK, end: this.kept - 1 })) {
+      left -= (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
+    if (left !== 0) throw new Error(`${this.part} shrank while being resumed`);
+  }
+
+  async append(body: AsyncIterable<Buffer>): Promise<void> {
+    // A FileHandle rather than a WriteStream: each awaited write is on disk when counted, so `kept` is
+    // exact after a failure without a stat, and the body's own backpressure does the rest.
+    const fh = await open(this.part, this.kept > 0 ? 'a' : 'w');
+    try {
+      for await (const chunk of body) {
+        let off = 0;
+        while (off < chunk.length) {
+          const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
+          off += bytesWritten;
+          this.kept += bytesWritten;
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async reset(): Promise<void> {
+    this.kept = 0;
+  }
+
+  async commit(): Promise<void> {
+    await rename(this.part, this.final);
+    this.kept = 0;
+  }
+
+  async suspend(): Promise<void> {
+    if (this.kept > 0 && this.resumeStamp !== undefined) {
+      // The stamp in the mtime tells the next run which server version these bytes belong to.
+      const stamp = this.resumeStamp / 1000;
+      await utimes(this.part, stamp, stamp).catch(() => undefined);
+    } else {
+      await unlink(this.part).catch(() => undefined);
+    }
+  }
+
+  async discard(): Promise<void> {
+    this.kept = 0;
+    await unlink(this.part).catch(() => undefined);
+  }
+}
+
+async function acquireLock(lock: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fh = await open(lock, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    try {
+      const st = await stat(lock);
+      if (Date.now() - st.mtimeMs > STALE_LOCK_MS) await unlink(lock).catch(() => undefined);
+    } catch {
+      // Released between our open and stat: try again at once.
+      continue;
+    }
+    await sleep(5 + Math.random() * Math.min(100, 5 * 2 ** Math.min(attempt, 5)));
+  }
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

@@ -1,0 +1,76 @@
+/**
+ * Where a download is written. The engine only ever talks to a Sink, so the same layout, checks and
+ * manifest work for a local directory (local-sink.ts) and for `--out s3://bucket/prefix`.
+ *
+ * Paths are relative POSIX paths from layout.ts (`collection_12/image_34.nii.gz`, `manifest.jsonl`); a
+ * sink joins them to its root and must refuse anything that would leave it.
+ *
+ * Implementing another sink: export `createSink(out: string, ctx: Context): Promise<Sink>` from
+ * `src/download/<scheme>-sink.ts` (`s3-sink.ts` for `s3://`); actions/download.ts loads it by scheme.
+ * A sink that cannot keep partial files (S3) reports `keptBytes` 0 and the engine simply restarts a
+ * file from byte 0 on a retry.
+ */
+export interface Sink {
+  /** Shown to the user: the directory or `s3://bucket/prefix`. */
+  readonly location: string;
+
+  /** A small text object (manifest, metadata), or undefined when absent. */
+  readText(path: string): Promise<string | undefined>;
+
+  /** Replaces a small text object atomically: a reader sees the old or the new text, never a mix. */
+  writeText(path: string, text: string): Promise<void>;
+
+  /**
+   * Read-modify-write of a small text object, serialised against other processes doing the same (shards
+   * of one download may share a directory): `change` gets the current text and returns the new one.
+   */
+  updateText(path: string, change: (current: string | undefined) => string): Promise<void>;
+
+  /**
+   * Size and sha256 of a stored file, or undefined when absent. The local sink re-reads and hashes the
+   * bytes; a remote sink may answer from a checksum it stored with the object, if it trusts it as much.
+   */
+  digest(path: string, signal?: AbortSignal): Promise<{ bytes: number; sha256: string } | undefined>;
+
+  /** Starts (or resumes) writing one file; nothing appears under `path` until `commit()`. */
+  stage(path: string, options: StageOptions): Promise<StagedFile>;
+
+  /** Releases connections or handles; called once at the end of a run. */
+  close?(): Promise<void>;
+}
+
+export interface StageOptions {
+  /**
+   * Identifies the server's version of the file (its `modify_date` in ms). Bytes kept from an earlier run
+   * are resumed only when they were kept under the same stamp; otherwise the file starts over, so a
+   * changed file is never spliced onto an old prefix.
+   */
+  resumeStamp?: number;
+}
+
+/** One file being written. Each method is called by one worker at a time, never concurrently. */
+export interface StagedFile {
+  /** Bytes safely stored so far (from an earlier attempt or run) that a Range request may continue. */
+  readonly keptBytes: number;
+
+  /** Streams the kept bytes back, so the engine can hash and check them before continuing. */
+  readKept(): AsyncIterable<Buffer>;
+
+  /**
+   * Appends a body after the kept bytes. On failure, `keptBytes` tells what survived (the engine
+   * resumes from there), so a sink must not count bytes it did not store.
+   */
+  append(body: AsyncIterable<Buffer>): Promise<void>;
+
+  /** Forgets the kept bytes: the next `append` starts the file from byte 0. */
+  reset(): Promise<void>;
+
+  /** Publishes the file under its final path, atomically (local: rename). */
+  commit(): Promise<void>;
+
+  /** Keeps what was stored for a later run to resume (interrupt, retries exhausted on a transient error). */
+  suspend(): Promise<void>;
+
+  /** Throws away what was stored (the bytes failed a check). */
+  discard(): Promise<void>;
+}
