@@ -50,7 +50,8 @@ export async function writeConfig(env: NodeJS.ProcessEnv, config: StoredConfig):
 export async function removeConfigToken(env: NodeJS.ProcessEnv): Promise<boolean> {
   const config = await readConfig(env);
   if (config.token === undefined) return false;
-  const { token: _dropped, ...rest } = config;
+  // baseUrl only says which server the token belongs to, so it goes with it.
+  const { token: _dropped, baseUrl: _server, ...rest } = config;
   if (Object.keys(rest).length === 0) await rm(configPath(env), { force: true });
   else await writeConfig(env, rest);
   return true;

@@ -223,3 +223,22 @@ test('other write errors (a full disk) become a CliError', async () => {
     return true;
   });
 });
+
+test('table: a long list is drawn in stitched pieces that read as one table', async () => {
+  const { io, text } = sink();
+  const many = Array.from({ length: 1203 }, (_, i) => ({ id: i, name: `n${i}` }));
+  assert.equal(await writeRecords(io, many, opts('table', ['id', 'name'])), 1203);
+  const lines = text().trimEnd().split('\n');
+  assert.equal(lines.length, 1203 + 4);
+  assert.equal(lines[0], '┌──────┬───────┐');
+  assert.equal(lines.filter((l) => l.startsWith('├')).length, 1);
+  assert.equal(lines.filter((l) => l.startsWith('┌') || l.startsWith('└')).length, 2);
+  assert.equal(lines[503], '│ 500  │ n500  │');
+  assert.ok(lines.every((l) => l.length === lines[0]?.length));
+});
+
+test('writeObject: an empty object as a table prints nothing', async () => {
+  const { io, text } = sink();
+  await writeObject(io, {}, opts('table'));
+  assert.equal(text(), '');
+});

@@ -2,13 +2,15 @@ import type * as z from 'zod';
 import type { Transport } from '../http/transport.js';
 import { ResponseShapeError } from '../http/errors.js';
 import { redactUrl } from '../http/redact.js';
-import { Collection, Image, Page, User, type PageOf } from './schemas.js';
+import { Collection, CollectionDoi, Image, Page, User, type PageOf } from './schemas.js';
 import { collectionRefPath, imageRefPath, normalizeDoi, type CollectionRef, type ImageRef } from './refs.js';
 import { mapLimit } from '../util/map-limit.js';
 
 /** The server caps `limit` at 1000 (DRF max_limit); asking for more is silently cut. */
 export const MAX_PAGE = 1000;
 export const DEFAULT_LIMIT = 100;
+/** Pages asked for alongside the first one in a DOI lookup (see findCollectionsByDoi). */
+const SPECULATIVE_OFFSETS = [MAX_PAGE, 2 * MAX_PAGE, 3 * MAX_PAGE];
 
 export interface ListOptions {
   /** Stop after this many items (after local filtering); ignored with `all`. */
@@ -139,7 +141,13 @@ export class NeuroVaultClient {
   async scanAll<S extends z.ZodType<{ id: number }>>(
     path: URL,
     item: S,
-    opts: { concurrency?: number; signal?: AbortSignal; firstPage?: PageOf<z.infer<S>> } = {},
+    opts: {
+      concurrency?: number;
+      signal?: AbortSignal;
+      firstPage?: PageOf<z.infer<S>>;
+      /** Pages already fetched (speculatively), by offset. */
+      known?: Map<number, PageOf<z.infer<S>>>;
+    } = {},
   ): Promise<z.infer<S>[]> {
     const pageSchema = Page(item);
     const pageUrl = (offset: number) => {
@@ -152,9 +160,11 @@ export class NeuroVaultClient {
       opts.firstPage ?? ((await this.getJson(pageUrl(0), pageSchema, opts.signal)) as PageOf<z.infer<S>>);
     const offsets: number[] = [];
     for (let off = first.results.length || MAX_PAGE; off < first.count; off += MAX_PAGE) offsets.push(off);
-    const pages = await mapLimit(offsets, opts.concurrency ?? 4, async (off) =>
-      (await this.getJson(pageUrl(off), pageSchema, opts.signal)) as PageOf<z.infer<S>>,
-    );
+    const pages = await mapLimit(offsets, opts.concurrency ?? 4, async (off) => {
+      const known = opts.known?.get(off);
+      if (known && known.count === first.count) return known;
+      return (await this.getJson(pageUrl(off), pageSchema, opts.signal)) as PageOf<z.infer<S>>;
+    });
     const byId = new Map<number, z.infer<S>>();
     for (const page of [first, ...pages]) for (const it of page.results) if (!byId.has(it.id)) byId.set(it.id, it);
     if (byId.size !== first.count) {
@@ -172,20 +182,29 @@ export class NeuroVaultClient {
    */
   async findCollectionsByDoi(doi: string, signal?: AbortSignal): Promise<DoiLookup> {
     const target = normalizeDoi(doi) ?? doi.toLowerCase();
-    const matchesDoi = (c: Collection) => typeof c.DOI === 'string' && normalizeDoi(c.DOI) === target;
-    const url = this.apiUrl('collections', { DOI: doi, limit: MAX_PAGE });
-    const first = (await this.getJson(url, Page(Collection), signal)) as PageOf<Collection>;
+    const matchesDoi = (c: { DOI?: string | null }) => typeof c.DOI === 'string' && normalizeDoi(c.DOI) === target;
+    const pageUrl = (offset: number) => this.apiUrl('collections', { DOI: doi, limit: MAX_PAGE, offset: offset || undefined });
+    const schema = Page(CollectionDoi);
+    const get = (offset: number) => this.getJson(pageUrl(offset), schema, signal) as Promise<PageOf<CollectionDoi>>;
+    // While the first page is on its way, ask for the next ones too: if the filter works they come back
+    // empty and cheap; if it is ignored (the live server) the scan has a round trip less to wait for.
+    const speculative = SPECULATIVE_OFFSETS.map((off) => get(off).then((page) => [off, page] as const, () => undefined));
+    const first = await get(0);
     const honoured = first.results.length > 0 && first.results.every(matchesDoi);
+    const full = (rows: CollectionDoi[]) => rows.filter(matchesDoi).map((c) => parseBody(Collection, c, pageUrl(0)));
+    const known = new Map((await Promise.all(speculative)).filter((x) => x !== undefined));
     if (honoured && first.count <= first.results.length) {
-      return { matches: first.results, method: 'server-filter' };
+      return { matches: full(first.results), method: 'server-filter' };
     }
     // Ignored filter (foreign DOIs came back), or an exact-match filter that missed a case variant:
     // only the full list can answer.
-    const all = await this.scanAll(this.apiUrl('collections'), Collection, {
+    const ignored = !honoured && first.results.length > 0;
+    const all = await this.scanAll(this.apiUrl('collections'), CollectionDoi, {
       signal,
-      firstPage: honoured || first.results.length === 0 ? undefined : first,
+      firstPage: ignored ? first : undefined,
+      known: ignored ? known : undefined,
     });
-    return { matches: all.filter(matchesDoi), method: 'scan', scanned: all };
+    return { matches: full(all), method: 'scan', scanned: all as Collection[] };
   }
 
   /**

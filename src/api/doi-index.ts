@@ -1,24 +1,28 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
  * A local DOI → collection index, written after a full scan so repeat lookups need no network and no
- * heavy module loads. One line per collection that has a DOI: `<normalised doi>\t<collection JSON>`,
- * found with a plain substring search, so a lookup parses only the lines it returns.
+ * heavy module loads. Collections with a DOI are spread over 256 bucket files by a hash of the DOI, each
+ * line `<normalised doi>\t<collection JSON>`; a lookup reads one small bucket and parses only its hits.
  */
 export const INDEX_TTL_MS = 24 * 60 * 60 * 1000;
 
-interface IndexHeader {
-  v: 1;
+interface IndexMeta {
+  v: 2;
   baseUrl: string;
   createdAt: number;
   collections: number;
 }
 
-export function indexPath(cacheDir: string, baseUrl: string): string {
+export function indexDir(cacheDir: string, baseUrl: string): string {
   const key = createHash('sha256').update(baseUrl).digest('hex').slice(0, 16);
-  return join(cacheDir, `doi-index-${key}.tsv`);
+  return join(cacheDir, `doi-index-${key}`);
+}
+
+function bucketOf(doi: string): string {
+  return createHash('sha1').update(doi).digest('hex').slice(0, 2);
 }
 
 export interface CachedLookup {
@@ -34,31 +38,25 @@ export async function lookupDoiIndex(
   now = Date.now(),
   ttlMs = INDEX_TTL_MS,
 ): Promise<CachedLookup | undefined> {
+  const dir = indexDir(cacheDir, baseUrl);
+  let meta: IndexMeta;
   let text: string;
   try {
-    text = await readFile(indexPath(cacheDir, baseUrl), 'utf8');
+    meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as IndexMeta;
+    text = await readFile(join(dir, `${bucketOf(doi)}.tsv`), 'utf8');
   } catch {
-    return undefined;
+    return undefined; // missing or damaged: the next scan rebuilds it
   }
-  const headerEnd = text.indexOf('\n');
-  if (headerEnd < 0) return undefined;
-  let header: IndexHeader;
-  try {
-    header = JSON.parse(text.slice(0, headerEnd)) as IndexHeader;
-  } catch {
-    return undefined;
-  }
-  const ageMs = now - header.createdAt;
-  if (header.v !== 1 || header.baseUrl !== baseUrl || ageMs < 0 || ageMs > ttlMs) return undefined;
-  const needle = `\n${doi}\t`;
+  const ageMs = now - meta.createdAt;
+  if (meta.v !== 2 || meta.baseUrl !== baseUrl || ageMs < 0 || ageMs > ttlMs) return undefined;
   const matches: Record<string, unknown>[] = [];
-  for (let at = text.indexOf(needle, headerEnd); at >= 0; at = text.indexOf(needle, at + 1)) {
-    const start = at + needle.length;
-    const end = text.indexOf('\n', start);
+  for (const line of text.split('\n')) {
+    const tab = line.indexOf('\t');
+    if (tab < 0 || line.slice(0, tab) !== doi) continue;
     try {
-      matches.push(JSON.parse(text.slice(start, end < 0 ? undefined : end)) as Record<string, unknown>);
+      matches.push(JSON.parse(line.slice(tab + 1)) as Record<string, unknown>);
     } catch {
-      return undefined; // a damaged index is ignored, and rebuilt by the next scan
+      return undefined;
     }
   }
   return matches.length ? { matches, ageMs } : undefined;
@@ -71,16 +69,24 @@ export async function writeDoiIndex(
   normalize: (doi: string) => string | undefined,
   now = Date.now(),
 ): Promise<void> {
-  const header: IndexHeader = { v: 1, baseUrl, createdAt: now, collections: collections.length };
-  const lines = [JSON.stringify(header)];
+  const buckets = new Map<string, string[]>();
   for (const c of collections) {
     const doi = typeof c.DOI === 'string' ? normalize(c.DOI) : undefined;
     // JSON.stringify never emits a raw newline, so one collection stays on one line.
-    if (doi && !/[\t\n]/.test(doi)) lines.push(`${doi}\t${JSON.stringify(c)}`);
+    if (!doi || /[\t\n]/.test(doi)) continue;
+    const key = bucketOf(doi);
+    const lines = buckets.get(key) ?? [];
+    lines.push(`${doi}\t${JSON.stringify(c)}`);
+    buckets.set(key, lines);
   }
-  await mkdir(cacheDir, { recursive: true, mode: 0o700 });
-  const path = indexPath(cacheDir, baseUrl);
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${lines.join('\n')}\n`);
-  await rename(tmp, path);
+  const dir = indexDir(cacheDir, baseUrl);
+  const tmp = `${dir}.${process.pid}.tmp`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true, mode: 0o700 });
+  await Promise.all([...buckets].map(([key, lines]) => writeFile(join(tmp, `${key}.tsv`), `${lines.join('\n')}\n`)));
+  const meta: IndexMeta = { v: 2, baseUrl, createdAt: now, collections: collections.length };
+  await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta));
+  // Swap the whole directory so a reader never mixes buckets of two scans.
+  await rm(dir, { recursive: true, force: true });
+  await rename(tmp, dir);
 }

@@ -26,6 +26,16 @@ export const Collection = z.looseObject({
 });
 export type Collection = z.infer<typeof Collection>;
 
+/**
+ * Just what a DOI scan reads, for checking thousands of rows cheaply; the matches are then checked
+ * against the full `Collection` schema. (Bodies are returned as sent, so no key is lost either way.)
+ */
+export const CollectionDoi = z.object({
+  id: z.number().int(),
+  DOI: z.string().nullable().optional(),
+});
+export type CollectionDoi = z.infer<typeof CollectionDoi>;
+
 const imageFields = {
   id: z.number().int(),
   // The 2016 upload response lacked url/collection_id and had `collection` as an int.

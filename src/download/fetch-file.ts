@@ -214,7 +214,7 @@ function parseLength(value: string | string[] | undefined): number | undefined {
   return Number(v);
 }
 
-/** `bytes 100-199/200`, `bytes 100-199/*` or `bytes */200`. */
+// `bytes 100-199/200`, `bytes 100-199/*`, or `bytes */200` (the 416 form).
 function parseContentRange(value: string | string[] | undefined): { start?: number; total?: number } | undefined {
   const v = Array.isArray(value) ? value[0] : value;
   const m = v === undefined ? null : /^\s*bytes\s+(?:(\d+)-\d+|\*)\/(\d+|\*)\s*$/i.exec(v);

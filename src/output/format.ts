@@ -59,11 +59,12 @@ export async function writeObject(io: IO, record: object, opts: FormatOptions): 
   else if (opts.format === 'ndjson') text = `${JSON.stringify(record)}\n`;
   else if (opts.format === 'table') {
     const { renderTable } = await import('./table.js');
-    text = `${renderTable(undefined, columns.map((c) => [c, cellText(getPath(record, c))]), opts.color)}\n`;
+    const drawn = renderTable(undefined, columns.map((c) => [c, cellText(getPath(record, c))]), opts.color);
+    text = drawn && `${drawn}\n`;
   } else {
     text = delimited(opts.format, columns) + delimited(opts.format, columns.map((c) => cellText(getPath(record, c))));
   }
-  if (await out.write(text)) await out.flush();
+  if (text && (await out.write(text))) await out.flush();
 }
 
 /** Reads "a.b.0.c". At each level the whole remaining path is tried first, since user-defined keys may contain dots. */

@@ -168,9 +168,11 @@ export async function runImagesUpload(paths: string[], opts: ImagesUploadOptions
   const created: Image[] = [];
   let failure: unknown;
   let current: PlannedUpload | undefined;
+  let currentIndex = 0;
   try {
     for (const [index, item] of plan.entries()) {
       current = item;
+      currentIndex = index;
       const label = `${item.file.path} (${index + 1}/${plan.length})`;
       spinner?.start(`preparing ${label}`);
       const send = item.file.gzipped
@@ -213,7 +215,9 @@ export async function runImagesUpload(paths: string[], opts: ImagesUploadOptions
     columns: ctx.globals.columns ?? IMAGE_COLUMNS,
     color: ctx.globals.color,
   });
-  if (failure !== undefined) throw uploadFailure(failure, current, created.length, plan.length);
+  if (failure !== undefined) {
+    throw uploadFailure(failure, ctx, { path: current?.file.path, index: currentIndex, total: plan.length, uploaded: created.length });
+  }
 }
 
 /** The form fields shared by every file of the run (everything but `name` and `file`). */
@@ -362,16 +366,21 @@ async function startSpinner(ctx: Context): Promise<Spinner | undefined> {
 }
 
 /**
- * The error for a failed file, naming it. A 400 becomes the server's `field: message` lines (exit 2);
- * a network failure after the body went out may still have created the image, so the hint says how
- * to check instead of blindly retrying.
+ * The error for a failed file, named on its own line first (the error itself names only the request).
+ * A 400 becomes the server's `field: message` lines (exit 2); a network failure after the body went
+ * out may still have created the image, so the hint says how to finish safely instead of retrying.
  */
-function uploadFailure(err: unknown, item: PlannedUpload | undefined, done: number, total: number): unknown {
-  const where = item ? `upload of ${item.file.path}` : 'images upload';
-  const progress = total > 1 ? ` (${done} of ${total} uploaded before it)` : '';
-  if (err instanceof HttpError && err.status === 400) return rejected(`${where}${progress}`, err);
+function uploadFailure(
+  err: unknown,
+  ctx: Context,
+  at: { path?: string; index: number; total: number; uploaded: number },
+): unknown {
+  if (ctx.signal.aborted) return err;
+  const where = at.total > 1 ? `file ${at.index + 1} of ${at.total}; ${at.uploaded} uploaded, ${at.total - at.index - 1} not tried` : '';
+  ctx.warn(`upload of ${at.path ?? 'a file'} failed${where ? ` (${where})` : ''}`);
+  if (err instanceof HttpError && err.status === 400) return rejected('images upload', err);
   if (err instanceof NetworkError) {
-    return new CliError(`${where}${progress}: ${err.message}`, {
+    return new CliError(err.message, {
       exitCode: err.exitCode,
       cause: err,
       hint: 'the image may or may not have been created; re-run with --skip-existing to upload only what is missing',

@@ -1,0 +1,235 @@
+import type { Context } from '../context.js';
+import type { DownloadFlags } from '../commands/download.js';
+import { CliError, ExitCode, IntegrityError, InterruptedError, PartialFailureError, UsageError } from '../../errors.js';
+import { parseWhere } from '../../filter/where.js';
+import { parseDownloadRef } from '../../download/refs.js';
+import { buildPlan, inShard, type Plan, type Shard } from '../../download/plan.js';
+import { lockDifferences, readLock, writeLock, type LockEntry } from '../../download/lock.js';
+import { DEFAULT_BREAKER_THRESHOLD, runEngine, type Outcome } from '../../download/engine.js';
+import { MANIFEST_FILE } from '../../download/layout.js';
+import { parseManifest } from '../../download/manifest.js';
+import { formatBytes, formatSeconds, silentProgress, spinnerProgress } from '../../download/progress.js';
+import { openSink } from '../../download/open-sink.js';
+import { writeRecords } from '../../output/format.js';
+
+const MAX_CONCURRENCY = 64;
+/** Differences listed one per line before "… and N more". */
+const MAX_LISTED = 20;
+
+interface Settings {
+  out: string;
+  shard?: Shard;
+  maxImages?: number;
+  concurrency: number;
+}
+
+function parseSettings(flags: DownloadFlags): Settings {
+  const int = (value: string | undefined, flag: string, min: number, max: number): number | undefined => {
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
+      throw new UsageError(`invalid ${flag} "${value}": a whole number from ${min} to ${max}`);
+    }
+    return Number(value);
+  };
+  let shard: Shard | undefined;
+  if (flags.shard !== undefined) {
+    const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(flags.shard);
+    if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) {
+      throw new UsageError(`invalid --shard "${flags.shard}": expected i/n with 0 <= i < n (e.g. 0/4)`);
+    }
+    shard = { index: Number(m[1]), count: Number(m[2]) };
+  }
+  if (flags.frozen && flags.lock === undefined) throw new UsageError('--frozen needs --lock <file>');
+  const out = flags.out ?? './neurovault_data';
+  if (out.trim() === '') throw new UsageError('--out needs a folder');
+  return {
+    out,
+    shard,
+    maxImages: int(flags.maxImages, '--max-images', 1, Number.MAX_SAFE_INTEGER),
+    concurrency: int(flags.concurrency, '--concurrency', 1, MAX_CONCURRENCY) ?? 6,
+  };
+}
+
+export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: Context): Promise<void> {
+  // Everything the user typed is checked before the first request (exit 2).
+  const refs = rawRefs.map(parseDownloadRef);
+  const where = parseWhere(flags.where ?? []);
+  const settings = parseSettings(flags);
+  const lock = flags.frozen ? await readLock(flags.lock!) : undefined;
+  const sink = flags.dryRun ? undefined : await openSink(settings.out, ctx);
+  const g = ctx.globals;
+  const started = Date.now();
+
+  const api = await ctx.api();
+  const plan = await buildPlan(api, refs, {
+    where,
+    maxImages: settings.maxImages,
+    shard: settings.shard,
+    signal: ctx.signal,
+    findByDoi: (doi) => findByDoi(doi, ctx),
+  });
+
+  if (lock) applyLock(plan, lock, settings.shard, flags.lock!, ctx);
+
+  if (flags.dryRun) {
+    await printPlan(plan, ctx);
+    return;
+  }
+  if (!sink) throw new Error('no sink');
+
+  try {
+    const previous = parseManifest(await sink.readText(MANIFEST_FILE));
+    if (previous.badLines > 0) ctx.warn(`${MANIFEST_FILE}: ignored ${previous.badLines} line(s) that are not entries`);
+    for (const c of plan.collections.values()) await sink.writeText(c.path, `${JSON.stringify(c.metadata, null, 2)}\n`);
+
+    const progress = g.progress ? await spinnerProgress(ctx.io, plan.items.length) : silentProgress;
+    const retryBase = Number(ctx.env.NEUROVAULT_RETRY_BASE_MS);
+    let outcome: Outcome;
+    try {
+      outcome = await runEngine(plan.items, {
+        transport: api.transport,
+        sink,
+        concurrency: settings.concurrency,
+        force: Boolean(flags.force),
+        retries: g.retries,
+        backoff: { baseMs: Number.isFinite(retryBase) && retryBase >= 0 ? retryBase : 300, maxMs: 20_000 },
+        breakerThreshold: DEFAULT_BREAKER_THRESHOLD,
+        signal: ctx.signal,
+        previous: previous.entries,
+        progress,
+        warn: (m) => {
+          progress.stop();
+          ctx.warn(m);
+        },
+      });
+    } finally {
+      progress.stop();
+    }
+    await report(plan, outcome, { out: sink.location, started, lockFile: flags.lock, frozen: Boolean(flags.frozen) }, ctx);
+  } finally {
+    await sink.close?.();
+  }
+}
+
+/** `--frozen`: differences visible in the plan stop the run before any file request; sha256 is checked per file. */
+function applyLock(plan: Plan, lock: Map<number, LockEntry>, shard: Shard | undefined, file: string, ctx: Context): void {
+  const diffs = lockDifferences(plan.items, lock, (id) => inShard(id, shard));
+  for (const u of plan.unavailable) if (lock.has(u.id)) diffs.push(`image ${u.id}: ${u.reason}`);
+  if (diffs.length) {
+    for (const d of diffs.slice(0, MAX_LISTED)) ctx.warn(d);
+    if (diffs.length > MAX_LISTED) ctx.warn(`… and ${diffs.length - MAX_LISTED} more`);
+    throw new IntegrityError(`${diffs.length} difference(s) from the lock ${file} (--frozen); nothing was downloaded`, {
+      hint: 'drop --frozen to download what the server has now and rewrite the lock',
+    });
+  }
+  for (const item of plan.items) item.expect.sha256 = lock.get(item.id)!.sha256;
+}
+
+async function printPlan(plan: Plan, ctx: Context): Promise<void> {
+  const g = ctx.globals;
+  const records = plan.items.map((i) => ({ id: i.id, collection_id: i.collectionId, bytes: i.expect.bytes ?? null, path: i.path }));
+  await writeRecords(ctx.io, records, { format: g.output, columns: g.columns ?? ['id', 'collection_id', 'bytes', 'path'], color: g.color });
+  for (const u of plan.unavailable) ctx.warn(`image ${u.id} (collection ${u.collectionId}): ${u.reason}`);
+  if (!g.quiet) {
+    const known = plan.items.reduce((n, i) => n + (i.expect.bytes ?? 0), 0);
+    const unknown = plan.items.filter((i) => i.expect.bytes === undefined).length;
+    ctx.warn(
+      `dry run: ${plan.items.length} image(s), ${formatBytes(known)}${unknown ? ` (+${unknown} of unknown size)` : ''} from ${plan.collections.size} collection(s); nothing fetched`,
+    );
+  }
+}
+
+interface ReportOptions {
+  out: string;
+  started: number;
+  lockFile?: string;
+  frozen: boolean;
+}
+
+async function report(plan: Plan, outcome: Outcome, opts: ReportOptions, ctx: Context): Promise<void> {
+  const g = ctx.globals;
+  const failures = [
+    ...plan.unavailable.map((u) => ({ id: u.id, collection_id: u.collectionId, reason: u.reason, integrity: false })),
+    ...outcome.failures.map((f) => ({ id: f.item.id, collection_id: f.item.collectionId, reason: f.reason, integrity: f.integrity })),
+  ];
+  for (const f of failures) ctx.warn(`image ${f.id} (collection ${f.collection_id}): ${f.reason}`);
+
+  const complete = failures.length === 0 && !outcome.interrupted && outcome.serverDown === undefined && outcome.notStarted === 0;
+  let lockWritten = false;
+  if (opts.lockFile && !opts.frozen && complete) {
+    await writeLock(opts.lockFile, outcome.done.values());
+    lockWritten = true;
+  } else if (opts.lockFile && !opts.frozen && !outcome.interrupted) {
+    ctx.warn(`the lock ${opts.lockFile} was not written: it only describes complete downloads`);
+  }
+
+  const ms = Date.now() - opts.started;
+  if (!g.quiet) {
+    const rate = outcome.bytes > 0 ? ` (${formatBytes((outcome.bytes * 1000) / Math.max(1, ms))}/s)` : '';
+    const stopped = outcome.notStarted > 0 ? `, ${outcome.notStarted} not started` : '';
+    const head = outcome.interrupted ? 'interrupted: ' : '';
+    ctx.warn(
+      `${head}fetched ${outcome.fetched}, skipped ${outcome.skipped}, failed ${failures.length}${stopped} · ${formatBytes(outcome.bytes)} in ${formatSeconds(ms)}${rate} → ${opts.out}`,
+    );
+  }
+  if (g.output === 'json' || g.output === 'ndjson') {
+    const summary = {
+      out: opts.out,
+      manifest: `${opts.out.replace(/\/+$/, '')}/${MANIFEST_FILE}`,
+      images: plan.items.length + plan.unavailable.length,
+      fetched: outcome.fetched,
+      skipped: outcome.skipped,
+      failed: failures.length,
+      not_started: outcome.notStarted,
+      bytes: outcome.bytes,
+      seconds: Math.round(ms) / 1000,
+      interrupted: outcome.interrupted,
+      server_down: outcome.serverDown !== undefined,
+      lock: lockWritten ? opts.lockFile : null,
+      failures: failures.map(({ id, collection_id, reason }) => ({ id, collection_id, reason })),
+    };
+    ctx.io.stdout.write(`${JSON.stringify(summary, null, g.output === 'json' ? 2 : undefined)}\n`);
+  }
+
+  if (outcome.interrupted) {
+    const reason = ctx.signal.reason;
+    throw reason instanceof InterruptedError ? reason : new InterruptedError();
+  }
+  if (outcome.serverDown !== undefined) {
+    throw new CliError(`the server appears to be down: ${outcome.serverDown}`, {
+      exitCode: ExitCode.failure,
+      hint: 'finished files are kept and *.part files resume; run the same command again later',
+    });
+  }
+  if (failures.length) {
+    const integrity = failures.filter((f) => f.integrity).length;
+    if (integrity > 0) {
+      throw new PartialFailureError(`${integrity} file(s) differ from the lock ${opts.lockFile ?? ''} (--frozen)`, ExitCode.integrity);
+    }
+    throw new PartialFailureError(`${failures.length} of ${plan.items.length + plan.unavailable.length} image(s) failed; the others are in place`);
+  }
+}
+
+/** The cached DOI index when fresh, else the server (as `collections list --doi` does). */
+async function findByDoi(doi: string, ctx: Context): Promise<Record<string, unknown>[]> {
+  const [{ lookupDoiIndex, writeDoiIndex }, { cacheDir }, { normalizeDoi }] = await Promise.all([
+    import('../../api/doi-index.js'),
+    import('../../config.js'),
+    import('../../api/refs.js'),
+  ]);
+  const dir = cacheDir(ctx.env);
+  const { baseUrl, quiet } = ctx.globals;
+  const hit = await lookupDoiIndex(dir, baseUrl, doi);
+  if (hit) return hit.matches;
+  const api = await ctx.api();
+  const result = await api.findCollectionsByDoi(doi, ctx.signal);
+  if (result.method === 'scan' && result.scanned) {
+    if (!quiet) {
+      ctx.warn(`the server did not apply ?DOI=, so all ${result.scanned.length} public collections were scanned and matched locally`);
+    }
+    await writeDoiIndex(dir, baseUrl, result.scanned, normalizeDoi).catch((err: Error) =>
+      ctx.log(`could not write the DOI index: ${err.message}`),
+    );
+  }
+  return result.matches;
+}

@@ -1,0 +1,604 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import type { Context } from '../context.js';
+import type { S3CpFlags, S3LsFlags } from '../commands/s3.js';
+import { CliError, ExitCode, PartialFailureError, UsageError } from '../../errors.js';
+import { HttpError } from '../../http/errors.js';
+import { Transport } from '../../http/transport.js';
+import { writeRecords } from '../../output/format.js';
+import { S3Client, type ObjectSummary } from '../../s3/client.js';
+import { describeSource, resolveAwsSettings, type AwsSettings } from '../../s3/credentials.js';
+import { S3EmbeddedError, s3Failure, type FailureContext } from '../../s3/errors.js';
+import { compileFilters, type PathFilter } from '../../s3/filters.js';
+import { guessContentType } from '../../s3/mime.js';
+import { Semaphore, forEachBounded } from '../../s3/pool.js';
+import { formatBytes, parseSize } from '../../s3/size.js';
+import { MAX_PART_SIZE, MIN_PART_SIZE, type TransferSettings } from '../../s3/transfer.js';
+import { formatS3Uri, keyBasename, parseEndpoint, parseS3Uri, type S3Location } from '../../s3/uri.js';
+import { uploadFile, uploadStream } from '../../s3/multipart.js';
+import { downloadFile, downloadToStream } from '../../s3/ranged-get.js';
+import { copyObject } from '../../s3/copy.js';
+import { walkFiles } from '../../s3/local-files.js';
+import type { ChecksumAlgorithm } from '../../s3/checksum.js';
+
+const DEFAULT_THRESHOLD = 8 * 1024 ** 2;
+const DEFAULT_PART_SIZE = 8 * 1024 ** 2;
+const DEFAULT_CONCURRENCY = 10;
+
+interface S3Session {
+  client: S3Client;
+  aws: AwsSettings;
+  fc: FailureContext;
+}
+
+/** Settings, credentials and one Transport for the run; errors here (exit 2/3) precede any request. */
+async function openS3(ctx: Context, bucket?: string, connections = 32): Promise<S3Session> {
+  const g = ctx.globals;
+  const aws = await resolveAwsSettings(ctx.env, { profile: g.profile, region: g.region, endpointUrl: g.endpointUrl, signRequest: g.signRequest });
+  let endpoint: URL;
+  if (aws.endpointUrl) {
+    try {
+      endpoint = new URL(aws.endpointUrl);
+    } catch {
+      throw new UsageError(`invalid S3 endpoint "${aws.endpointUrl}": not a URL`);
+    }
+    if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') throw new UsageError(`invalid S3 endpoint "${aws.endpointUrl}": use http:// or https://`);
+  } else {
+    endpoint = new URL(`https://s3.${aws.region}.amazonaws.com${aws.region.startsWith('cn-') ? '.cn' : ''}`);
+  }
+  const pathStyle = aws.endpointUrl !== undefined ? aws.s3.addressing_style !== 'virtual' : aws.s3.addressing_style === 'path';
+  const retryBase = Number(ctx.env.NEUROVAULT_RETRY_BASE_MS);
+  const transport = new Transport({
+    baseUrl: endpoint.origin,
+    timeoutMs: g.timeoutMs,
+    retries: g.retries,
+    userAgent: ctx.userAgent,
+    retryBaseMs: ctx.env.NEUROVAULT_RETRY_BASE_MS !== undefined && Number.isFinite(retryBase) && retryBase >= 0 ? retryBase : undefined,
+    log: ctx.log,
+    connections,
+  });
+  ctx.onClose(() => transport.close());
+  const client = new S3Client({ transport, endpoint, pathStyle, region: aws.region, credentials: aws.credentials, signal: ctx.signal });
+  return { client, aws, fc: { credentials: describeSource(aws.source), region: aws.region, bucket } };
+}
+
+// ---------------------------------------------------------------- mb
+
+export async function runMb(uri: string, ctx: Context): Promise<void> {
+  const loc = parseS3Uri(uri);
+  if (loc.key.replace(/\/+$/, '') !== '') throw new UsageError(`mb takes a bucket, not an object: s3://${loc.bucket}`);
+  const { client, fc } = await openS3(ctx, loc.bucket);
+  try {
+    await client.createBucket(loc.bucket);
+  } catch (err) {
+    throw s3Failure(`make_bucket failed: s3://${loc.bucket}`, err, fc);
+  }
+  const report = new Reporter(ctx, false);
+  report.line(`make_bucket: ${loc.bucket}`);
+  await report.finish([{ action: 'make_bucket', bucket: loc.bucket }], ['action', 'bucket']);
+}
+
+// ---------------------------------------------------------------- ls
+
+export async function runLs(uri: string | undefined, flags: S3LsFlags, ctx: Context): Promise<void> {
+  const pageSize = flags.pageSize === undefined ? undefined : intFlag(flags.pageSize, '--page-size', 1, 1000);
+  const loc = uri === undefined ? undefined : parseS3Uri(uri);
+  const g = ctx.globals;
+  const { client, fc } = await openS3(ctx, loc?.bucket);
+  const out = new LineWriter(ctx.io.stdout);
+  const size = (n: number) => (flags.humanReadable ? formatBytes(n) : String(n)).padStart(10);
+
+  if (!loc) {
+    let buckets;
+    try {
+      buckets = await client.listBuckets();
+    } catch (err) {
+      throw s3Failure('ls failed', err, fc);
+    }
+    if (g.outputExplicit) {
+      await writeRecords(ctx.io, buckets.map((b) => ({ name: b.name, creation_date: b.creationDate })), { format: g.output, columns: g.columns ?? [], color: g.color });
+      return;
+    }
+    for (const b of buckets) if (!(await out.write(`${localTime(b.creationDate)} ${b.name}\n`))) return;
+    return;
+  }
+
+  let objects = 0;
+  let bytes = 0;
+  const pages = client.listAll({ bucket: loc.bucket, prefix: loc.key, delimiter: flags.recursive ? undefined : '/', pageSize });
+  async function* records(): AsyncGenerator<Record<string, unknown>> {
+    for await (const page of pages) {
+      for (const p of page.prefixes) yield { type: 'prefix', key: p };
+      for (const o of page.objects) {
+        objects++;
+        bytes += o.size;
+        yield { type: 'object', key: o.key, size: o.size, last_modified: o.lastModified, etag: o.etag, storage_class: o.storageClass };
+      }
+    }
+  }
+  try {
+    if (g.outputExplicit) {
+      await writeRecords(ctx.io, records(), { format: g.output, columns: g.columns ?? [], color: g.color });
+      return;
+    }
+    for await (const r of records()) {
+      const key = String(r.key);
+      let text: string;
+      if (r.type === 'prefix') {
+        const parts = key.split('/');
+        text = `${'PRE'.padStart(30)} ${parts[parts.length - 2] ?? key}/\n`;
+      } else {
+        const name = flags.recursive ? key : key.slice(key.lastIndexOf('/') + 1);
+        text = `${localTime(String(r.last_modified))} ${size(Number(r.size))} ${name}\n`;
+      }
+      if (!(await out.write(text))) return;
+    }
+    if (flags.summarize) {
+      await out.write(`\nTotal Objects: ${objects}\n   Total Size: ${flags.humanReadable ? formatBytes(bytes) : bytes}\n`);
+    }
+  } catch (err) {
+    throw s3Failure(`ls failed: ${formatS3Uri(loc)}`, err, fc);
+  }
+}
+
+// ---------------------------------------------------------------- cp
+
+interface Tuning {
+  threshold: number;
+  partSize: number;
+  concurrency: number;
+  checksum: ChecksumAlgorithm;
+}
+
+interface ActionRecord {
+  action: 'upload' | 'download' | 'copy';
+  source: string;
+  destination: string;
+  bytes?: number;
+  dryrun?: boolean;
+}
+
+/** One planned transfer of a recursive copy. */
+interface Task {
+  record: ActionRecord;
+  run: () => Promise<number | undefined>;
+}
+
+export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ctx: Context): Promise<void> {
+  const src = parseEndpoint(srcArg);
+  const dst = parseEndpoint(dstArg);
+  if (src.kind !== 's3' && dst.kind !== 's3') {
+    throw new UsageError('cp needs an s3:// URI as source or destination', { hint: 'e.g. neurovault s3 cp ./file s3://bucket/prefix/' });
+  }
+  if (src.kind === 'stream' && dst.kind === 'stream') throw new UsageError('cp cannot copy "-" to "-"');
+  if ((src.kind === 'stream' || dst.kind === 'stream') && flags.recursive) {
+    throw new UsageError('Streaming currently is only compatible with non-recursive cp commands');
+  }
+  const g = ctx.globals;
+  const filter = compileFilters(flags.filters);
+  const objectHeaders = headersFromFlags(flags);
+  const replaceMetadata = Object.keys(objectHeaders).length > 0 || flags.contentType !== undefined;
+  const contentHeaders = (name: string): Record<string, string> => {
+    const type = flags.contentType ?? (flags.guessMimeType ? guessContentType(name) : undefined);
+    return type ? { ...objectHeaders, 'content-type': type } : objectHeaders;
+  };
+  // Flags are checked before the credentials, and both before any request.
+  const draft = tuningFromFlags(flags);
+  const { client, aws, fc } = await openS3(ctx, dst.kind === 's3' ? dst.loc.bucket : src.kind === 's3' ? src.loc.bucket : undefined, 32);
+  const tuning = applyProfileTuning(draft, aws.s3);
+  const report = new Reporter(ctx, Boolean(flags.onlyShowErrors));
+  const s: TransferSettings = {
+    client,
+    slots: new Semaphore(tuning.concurrency),
+    threshold: tuning.threshold,
+    partSize: tuning.partSize,
+    checksum: tuning.checksum,
+    signal: ctx.signal,
+    progress: (n) => report.bytes(n),
+    log: ctx.log,
+  };
+  const jsonToStdout = dst.kind !== 'stream';
+  const columns = ['action', 'source', 'destination', 'bytes'];
+
+  if (!flags.recursive) {
+    const task = await planSingle(src, dst, srcArg, dstArg, { filter, contentHeaders, objectHeaders, replaceMetadata, ctx, s });
+    if (!task) return;
+    if (flags.dryrun) {
+      report.done({ ...task.record, dryrun: true });
+      if (jsonToStdout) await report.finish(report.actions, columns);
+      return;
+    }
+    await report.start(task.record.bytes);
+    try {
+      const bytes = await task.run();
+      report.done({ ...task.record, bytes: bytes ?? task.record.bytes });
+    } catch (err) {
+      throw s3Failure(`${task.record.action} failed: ${task.record.source} to ${task.record.destination}`, err, fc);
+    } finally {
+      report.stop();
+    }
+    if (jsonToStdout) await report.finish(report.actions, columns);
+    return;
+  }
+
+  const skipped: string[] = [];
+  const tasks = planRecursive(src, dst, { filter, contentHeaders, objectHeaders, replaceMetadata, ctx, s, followSymlinks: flags.followSymlinks, skipped, report, fc });
+  let failures = 0;
+  await report.start(undefined);
+  try {
+    await forEachBounded(
+      tasks,
+      new Semaphore(tuning.concurrency),
+      async (task) => {
+        if (flags.dryrun) {
+          report.done({ ...task.record, dryrun: true });
+          return;
+        }
+        try {
+          const bytes = await task.run();
+          report.done({ ...task.record, bytes: bytes ?? task.record.bytes });
+        } catch (err) {
+          if (ctx.signal.aborted) throw err;
+          const failure = s3Failure(`${task.record.action} failed: ${task.record.source} to ${task.record.destination}`, err, fc);
+          // Bad keys, a missing bucket or no permission fail every file alike: stop at the first.
+          if (failure.exitCode === ExitCode.auth || s3Code(err) === 'NoSuchBucket') throw failure;
+          failures++;
+          report.error(failure);
+        }
+      },
+      ctx.signal,
+    );
+  } catch (err) {
+    report.stop();
+    await report.finish(report.actions, columns).catch(() => undefined);
+    if (err instanceof CliError || ctx.signal.aborted) throw err;
+    throw s3Failure(`cp failed: ${srcArg} to ${dstArg}`, err, fc);
+  }
+  report.stop();
+  await report.finish(report.actions, columns);
+  if (failures > 0 || skipped.length > 0) {
+    const parts = [failures > 0 ? `${failures} transfer(s) failed` : '', skipped.length > 0 ? `${skipped.length} file(s) skipped` : ''].filter(Boolean);
+    throw new PartialFailureError(`cp: ${parts.join(', ')}`);
+  }
+}
+
+interface PlanContext {
+  filter: PathFilter;
+  contentHeaders: (name: string) => Record<string, string>;
+  objectHeaders: Record<string, string>;
+  replaceMetadata: boolean;
+  ctx: Context;
+  s: TransferSettings;
+}
+
+async function planSingle(
+  src: ReturnType<typeof parseEndpoint>,
+  dst: ReturnType<typeof parseEndpoint>,
+  srcArg: string,
+  dstArg: string,
+  p: PlanContext,
+): Promise<Task | undefined> {
+  const { s, ctx } = p;
+  if (src.kind === 'stream' && dst.kind === 's3') {
+    if (dst.loc.key === '' || dst.loc.key.endsWith('/')) throw new UsageError(`uploading "-" needs a full key, not a prefix: ${dstArg}`);
+    const record: ActionRecord = { action: 'upload', source: '-', destination: formatS3Uri(dst.loc) };
+    return { record, run: () => uploadStream(ctx.io.stdin as AsyncIterable<Buffer>, dst.loc, p.contentHeaders(dst.loc.key), s) };
+  }
+  if (src.kind === 'local' && dst.kind === 's3') {
+    const st = await stat(src.path).catch(() => undefined);
+    if (!st) throw new UsageError(`The user-provided path ${src.path} does not exist.`);
+    if (st.isDirectory()) throw new UsageError(`${src.path} is a directory: add --recursive to copy it`);
+    const name = basename(src.path);
+    if (!p.filter(name)) return undefined;
+    const key = dst.loc.key === '' || dst.loc.key.endsWith('/') ? dst.loc.key + name : dst.loc.key;
+    const loc = { bucket: dst.loc.bucket, key };
+    const headers = p.contentHeaders(name);
+    const record: ActionRecord = { action: 'upload', source: displayPath(src.path), destination: formatS3Uri(loc), bytes: st.isFile() ? st.size : undefined };
+    // A FIFO or /dev/stdin has no size: stream it like "-".
+    const run = st.isFile()
+      ? async () => (await uploadFile(src.path, st.size, loc, headers, s), st.size)
+      : () => uploadStream(createReadStream(src.path), loc, headers, s);
+    return { record, run };
+  }
+  if (src.kind === 's3') {
+    if (src.loc.key === '' || src.loc.key.endsWith('/')) {
+      throw new UsageError(`${srcArg} is a bucket or prefix, not an object: add --recursive to copy everything under it`);
+    }
+    const name = keyBasename(src.loc.key);
+    if (!p.filter(name)) return undefined;
+    if (dst.kind === 'stream') {
+      return { record: { action: 'download', source: formatS3Uri(src.loc), destination: '-' }, run: () => downloadToStream(src.loc, ctx.io.stdout, s) };
+    }
+    if (dst.kind === 'local') {
+      let dest = dst.path;
+      if (dstArg.endsWith('/') || dstArg.endsWith(sep) || (await isDirectory(dest))) dest = join(dest, name);
+      return { record: { action: 'download', source: formatS3Uri(src.loc), destination: displayPath(dest) }, run: () => downloadFile(src.loc, dest, s) };
+    }
+    if (dst.kind === 's3') {
+      const key = dst.loc.key === '' || dst.loc.key.endsWith('/') ? dst.loc.key + name : dst.loc.key;
+      const loc = { bucket: dst.loc.bucket, key };
+      return {
+        record: { action: 'copy', source: formatS3Uri(src.loc), destination: formatS3Uri(loc) },
+        run: () => copyObject(src.loc, loc, s, { headers: copyHeaders(p), replaceMetadata: p.replaceMetadata }),
+      };
+    }
+  }
+  throw new UsageError(`cannot copy ${srcArg} to ${dstArg}`);
+}
+
+function copyHeaders(p: PlanContext): Record<string, string> {
+  return p.replaceMetadata ? p.contentHeaders('') : {};
+}
+
+async function* planRecursive(
+  src: ReturnType<typeof parseEndpoint>,
+  dst: ReturnType<typeof parseEndpoint>,
+  p: PlanContext & { followSymlinks: boolean; skipped: string[]; report: Reporter; fc: FailureContext },
+): AsyncGenerator<Task> {
+  const { s, report } = p;
+  if (src.kind === 'local' && dst.kind === 's3') {
+    const st = await stat(src.path).catch(() => undefined);
+    if (!st) throw new UsageError(`The user-provided path ${src.path} does not exist.`);
+    if (!st.isDirectory()) throw new UsageError(`${src.path} is not a directory: drop --recursive to copy one file`);
+    const root = resolve(src.path);
+    const skip = (f: { path: string; reason: string }) => {
+      if (!p.filter(relative(root, f.path).split(sep).join('/'))) return;
+      p.skipped.push(f.path);
+      report.warn(`warning: Skipping file ${displayPath(f.path)}. ${f.reason}`);
+    };
+    for await (const f of walkFiles(root, skip, p.followSymlinks)) {
+      if (!p.filter(f.rel)) continue;
+      const loc = { bucket: dst.loc.bucket, key: joinKey(dst.loc.key, f.rel) };
+      report.expect(f.size);
+      const headers = p.contentHeaders(f.rel);
+      yield {
+        record: { action: 'upload', source: displayPath(f.path), destination: formatS3Uri(loc), bytes: f.size },
+        run: async () => (await uploadFile(f.path, f.size, loc, headers, s), f.size),
+      };
+    }
+    return;
+  }
+  if (src.kind === 's3' && (dst.kind === 'local' || dst.kind === 's3')) {
+    const prefix = src.loc.key === '' || src.loc.key.endsWith('/') ? src.loc.key : `${src.loc.key}/`;
+    const destRoot = dst.kind === 'local' ? resolve(dst.path) : undefined;
+    for await (const page of s.client.listAll({ bucket: src.loc.bucket, prefix })) {
+      for (const o of page.objects) {
+        const task = objectTask(o, prefix, src.loc, dst, destRoot, p);
+        if (task) yield task;
+      }
+    }
+    return;
+  }
+  throw new UsageError('--recursive copies a directory to s3://, or an s3:// prefix to a directory or another prefix');
+}
+
+function objectTask(
+  o: ObjectSummary,
+  prefix: string,
+  src: S3Location,
+  dst: ReturnType<typeof parseEndpoint>,
+  destRoot: string | undefined,
+  p: PlanContext & { report: Reporter },
+): Task | undefined {
+  // Zero-byte "folder" markers made by consoles are not files.
+  if (o.key.endsWith('/')) return undefined;
+  const rel = o.key.slice(prefix.length);
+  if (!p.filter(rel)) return undefined;
+  const from = { bucket: src.bucket, key: o.key };
+  if (dst.kind === 'local' && destRoot) {
+    const dest = resolve(destRoot, rel);
+    if (dest !== destRoot && !dest.startsWith(destRoot + sep)) {
+      p.report.warn(`warning: Skipping ${formatS3Uri(from)}: its key leads outside ${displayPath(destRoot)}`);
+      return undefined;
+    }
+    p.report.expect(o.size);
+    return {
+      record: { action: 'download', source: formatS3Uri(from), destination: displayPath(dest), bytes: o.size },
+      run: () => downloadFile(from, dest, p.s, { size: o.size, etag: o.etag }),
+    };
+  }
+  if (dst.kind === 's3') {
+    const loc = { bucket: dst.loc.bucket, key: joinKey(dst.loc.key, rel) };
+    p.report.expect(o.size);
+    return {
+      record: { action: 'copy', source: formatS3Uri(from), destination: formatS3Uri(loc), bytes: o.size },
+      run: () => copyObject(from, loc, p.s, { size: o.size, headers: copyHeaders(p), replaceMetadata: p.replaceMetadata }),
+    };
+  }
+  return undefined;
+}
+
+function joinKey(prefix: string, rel: string): string {
+  return prefix === '' || prefix.endsWith('/') ? prefix + rel : `${prefix}/${rel}`;
+}
+
+function headersFromFlags(flags: S3CpFlags): Record<string, string> {
+  const h: Record<string, string> = {};
+  if (flags.cacheControl) h['cache-control'] = flags.cacheControl;
+  if (flags.contentDisposition) h['content-disposition'] = flags.contentDisposition;
+  if (flags.contentEncoding) h['content-encoding'] = flags.contentEncoding;
+  if (flags.contentLanguage) h['content-language'] = flags.contentLanguage;
+  if (flags.acl) h['x-amz-acl'] = flags.acl;
+  if (flags.storageClass) h['x-amz-storage-class'] = flags.storageClass;
+  for (const item of (flags.metadata ?? []).flatMap((m) => m.split(','))) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`invalid --metadata "${item}": expected key=value`);
+    const key = item.slice(0, eq).trim().toLowerCase();
+    if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) throw new UsageError(`invalid --metadata key "${key}": use letters, digits and - _ .`);
+    h[`x-amz-meta-${key}`] = item.slice(eq + 1).trim();
+  }
+  return h;
+}
+
+type DraftTuning = Partial<Tuning>;
+
+function tuningFromFlags(flags: S3CpFlags): DraftTuning {
+  const t: DraftTuning = {};
+  if (flags.multipartThreshold !== undefined) t.threshold = sizeFlag(flags.multipartThreshold, '--multipart-threshold');
+  if (flags.partSize !== undefined) t.partSize = sizeFlag(flags.partSize, '--part-size');
+  if (flags.concurrency !== undefined) t.concurrency = intFlag(flags.concurrency, '--concurrency', 1, 256);
+  if (flags.checksum !== undefined) t.checksum = flags.checksum as ChecksumAlgorithm;
+  return t;
+}
+
+/** Flags beat the profile's `s3 =` settings (aws-cli's names), which beat aws-cli's defaults. */
+function applyProfileTuning(t: DraftTuning, s3: Record<string, string>): Tuning {
+  const fromProfile = (key: string, parse: (v: string, name: string) => number) =>
+    s3[key] === undefined ? undefined : parse(s3[key]!, `${key} (profile s3 settings)`);
+  return {
+    threshold: t.threshold ?? fromProfile('multipart_threshold', sizeFlag) ?? DEFAULT_THRESHOLD,
+    partSize: t.partSize ?? fromProfile('multipart_chunksize', sizeFlag) ?? DEFAULT_PART_SIZE,
+    concurrency: t.concurrency ?? fromProfile('max_concurrent_requests', (v, n) => intFlag(v, n, 1, 256)) ?? DEFAULT_CONCURRENCY,
+    checksum: t.checksum ?? 'crc32',
+  };
+}
+
+function sizeFlag(value: string, flag: string): number {
+  const n = parseSize(value, flag);
+  if (n < MIN_PART_SIZE || n > MAX_PART_SIZE) throw new UsageError(`invalid ${flag} "${value}": S3 parts are 5MB to 5GB`);
+  return n;
+}
+
+function intFlag(value: string, flag: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`invalid ${flag} "${value}": a whole number from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+function s3Code(err: unknown): string | undefined {
+  if (err instanceof HttpError || err instanceof S3EmbeddedError) return err.code;
+  return undefined;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
+}
+
+/** aws-cli's way of naming local files in its messages: relative to the working directory, `./` for it. */
+function displayPath(path: string): string {
+  const abs = resolve(path);
+  const dir = relative(process.cwd(), dirname(abs)) || '.';
+  return `${dir}${sep}${basename(abs)}`;
+}
+
+function localTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso.padEnd(19);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+// ---------------------------------------------------------------- reporting
+
+/**
+ * Action lines and warnings on stderr, the optional progress spinner (TTY only, loaded only then), and
+ * the -o records on stdout at the end.
+ */
+class Reporter {
+  readonly actions: object[] = [];
+  private spinner?: { text: string; clear(): unknown; stop(): unknown; start(): unknown };
+  private timer?: NodeJS.Timeout;
+  private done_ = 0;
+  private expected = 0;
+  private filesLeft = 0;
+  private started = Date.now();
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly onlyErrors: boolean,
+  ) {}
+
+  private get quiet(): boolean {
+    return this.onlyErrors || this.ctx.globals.quiet;
+  }
+
+  async start(totalBytes: number | undefined): Promise<void> {
+    if (!this.ctx.globals.progress || this.onlyErrors) return;
+    if (totalBytes !== undefined) this.expect(totalBytes);
+    const { default: ora } = await import('ora');
+    this.started = Date.now();
+    this.spinner = ora({ stream: this.ctx.io.stderr as NodeJS.WriteStream, text: 'starting' }).start();
+    this.timer = setInterval(() => this.render(), 200);
+    this.timer.unref();
+  }
+
+  expect(bytes: number): void {
+    this.expected += bytes;
+    this.filesLeft++;
+  }
+
+  bytes(n: number): void {
+    this.done_ += n;
+  }
+
+  line(text: string): void {
+    if (this.quiet) return;
+    this.spinner?.clear();
+    this.ctx.io.stderr.write(`${text}\n`);
+  }
+
+  warn(text: string): void {
+    this.spinner?.clear();
+    this.ctx.io.stderr.write(`${text}\n`);
+  }
+
+  error(err: CliError): void {
+    this.spinner?.clear();
+    this.ctx.io.stderr.write(`neurovault: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
+  }
+
+  done(record: ActionRecord): void {
+    this.filesLeft = Math.max(0, this.filesLeft - 1);
+    this.actions.push(record);
+    this.line(`${record.dryrun ? '(dryrun) ' : ''}${record.action}: ${record.source} to ${record.destination}`);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.spinner?.stop();
+    this.spinner = undefined;
+  }
+
+  async finish(records: object[], columns: string[]): Promise<void> {
+    const g = this.ctx.globals;
+    if (!g.outputExplicit) return;
+    await writeRecords(this.ctx.io, records, { format: g.output, columns: g.columns ?? columns, color: g.color });
+  }
+
+  private render(): void {
+    if (!this.spinner) return;
+    const secs = Math.max(0.001, (Date.now() - this.started) / 1000);
+    const total = this.expected > 0 ? `/${formatBytes(Math.max(this.expected, this.done_))}` : '';
+    this.spinner.text = `Completed ${formatBytes(this.done_)}${total} (${formatBytes(this.done_ / secs)}/s) with ${this.filesLeft} file(s) remaining`;
+  }
+}
+
+/** Data lines to stdout with backpressure; false once the reader has gone (`| head`). */
+class LineWriter {
+  private gone = false;
+  constructor(private readonly out: NodeJS.WritableStream) {
+    out.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') this.gone = true;
+    });
+  }
+
+  async write(text: string): Promise<boolean> {
+    if (this.gone) return false;
+    if (!this.out.write(text)) {
+      await new Promise<void>((done) => {
+        const finish = () => {
+          this.out.off('drain', finish);
+          this.out.off('close', finish);
+          this.out.off('error', finish);
+          done();
+        };
+        this.out.on('drain', finish);
+        this.out.on('close', finish);
+        this.out.on('error', finish);
+      });
+    }
+    return !this.gone;
+  }
+}

@@ -1,0 +1,82 @@
+import type { Context } from '../context.js';
+import { ExitCode, PartialFailureError, UsageError } from '../../errors.js';
+import { MANIFEST_FILE } from '../../download/layout.js';
+import { parseManifest, type ManifestEntry } from '../../download/manifest.js';
+import { openSink } from '../../download/open-sink.js';
+import { formatBytes, formatSeconds, silentProgress, spinnerProgress } from '../../download/progress.js';
+
+/** Files hashed at once: enough to keep a disk busy, few enough not to thrash a spinning one. */
+const VERIFY_CONCURRENCY = 4;
+
+interface Mismatch {
+  id: number;
+  path: string;
+  problem: 'missing' | 'size' | 'sha256';
+  expected_bytes: number;
+  actual_bytes: number | null;
+  expected_sha256: string;
+  actual_sha256: string | null;
+}
+
+/** `verify [dir]`: a full re-hash of every manifest entry, never trusting sizes or times. */
+export async function runVerify(dir: string, ctx: Context): Promise<void> {
+  const sink = await openSink(dir, ctx);
+  const started = Date.now();
+  const g = ctx.globals;
+  try {
+    const text = await sink.readText(MANIFEST_FILE);
+    if (text === undefined) {
+      throw new UsageError(`no ${MANIFEST_FILE} in ${sink.location}`, { hint: 'verify checks a folder written by "neurovault download"' });
+    }
+    const { entries, badLines } = parseManifest(text);
+    if (badLines > 0) ctx.warn(`${MANIFEST_FILE}: ignored ${badLines} line(s) that are not entries`);
+    const list = [...entries.values()];
+    const progress = g.progress ? await spinnerProgress(ctx.io, list.length) : silentProgress;
+    const mismatches: Mismatch[] = [];
+    let bytes = 0;
+    let next = 0;
+    const check = async (e: ManifestEntry): Promise<void> => {
+      const found = await sink.digest(e.path, ctx.signal);
+      const base = { id: e.id, path: e.path, expected_bytes: e.bytes, expected_sha256: e.sha256 };
+      if (!found) mismatches.push({ ...base, problem: 'missing', actual_bytes: null, actual_sha256: null });
+      else if (found.bytes !== e.bytes) mismatches.push({ ...base, problem: 'size', actual_bytes: found.bytes, actual_sha256: found.sha256 });
+      else if (found.sha256 !== e.sha256) mismatches.push({ ...base, problem: 'sha256', actual_bytes: found.bytes, actual_sha256: found.sha256 });
+      bytes += found?.bytes ?? 0;
+      progress.bytes(found?.bytes ?? 0);
+      progress.file(found && found.sha256 === e.sha256 ? 'fetched' : 'failed');
+    };
+    try {
+      await Promise.all(
+        Array.from({ length: Math.min(VERIFY_CONCURRENCY, list.length) }, async () => {
+          for (let e = list[next++]; e !== undefined && !ctx.signal.aborted; e = list[next++]) await check(e);
+        }),
+      );
+    } finally {
+      progress.stop();
+    }
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+
+    mismatches.sort((a, b) => a.id - b.id);
+    for (const m of mismatches) ctx.warn(`${m.path} (image ${m.id}): ${describe(m)}`);
+    if (!g.quiet) {
+      ctx.warn(
+        `verified ${list.length} file(s), ${formatBytes(bytes)} in ${formatSeconds(Date.now() - started)}: ${list.length - mismatches.length} ok, ${mismatches.length} mismatched`,
+      );
+    }
+    if (g.output === 'json' || g.output === 'ndjson') {
+      const summary = { dir: sink.location, checked: list.length, ok: list.length - mismatches.length, mismatches };
+      ctx.io.stdout.write(`${JSON.stringify(summary, null, g.output === 'json' ? 2 : undefined)}\n`);
+    }
+    if (mismatches.length) {
+      throw new PartialFailureError(`${mismatches.length} of ${list.length} file(s) do not match ${MANIFEST_FILE}`, ExitCode.integrity);
+    }
+  } finally {
+    await sink.close?.();
+  }
+}
+
+function describe(m: Mismatch): string {
+  if (m.problem === 'missing') return 'missing';
+  if (m.problem === 'size') return `${m.actual_bytes} bytes, the manifest says ${m.expected_bytes}`;
+  return `sha256 ${m.actual_sha256}, the manifest says ${m.expected_sha256}`;
+}

@@ -1,0 +1,191 @@
+import type { BackoffOptions } from '../http/retry-policy.js';
+import type { Transport } from '../http/transport.js';
+import { Breaker, BreakerOpenError } from './breaker.js';
+import type { Expectations } from './checks.js';
+import { FileFailure, fetchFile } from './fetch-file.js';
+import { ManifestWriter, serializeEntry, type ManifestEntry } from './manifest.js';
+import type { Progress } from './progress.js';
+import type { Sink } from './sink.js';
+
+/** One image to bring into the layout. */
+export interface DownloadItem {
+  id: number;
+  collectionId: number;
+  fileUrl: string;
+  /** Layout paths (layout.ts). */
+  path: string;
+  metadataPath: string;
+  expect: Expectations;
+  modifyDate: string | null;
+  /** The full server image object, written beside the file and into the manifest. */
+  metadata: Record<string, unknown>;
+}
+
+export interface EngineOptions {
+  transport: Pick<Transport, 'send'>;
+  sink: Sink;
+  concurrency: number;
+  /** Refetch even what verifies. */
+  force: boolean;
+  retries: number;
+  backoff: BackoffOptions;
+  breakerThreshold: number;
+  signal: AbortSignal;
+  /** The manifest as it was when the run started: what may be skipped. */
+  previous: ReadonlyMap<number, ManifestEntry>;
+  progress: Progress;
+  /** A notice on stderr. */
+  warn: (message: string) => void;
+}
+
+export interface Failure {
+  item: DownloadItem;
+  reason: string;
+  /** A `--frozen` sha256 mismatch (exit 5) rather than a transfer failure (exit 1). */
+  integrity: boolean;
+}
+
+export interface Outcome {
+  /** Manifest entries of every image now in place (fetched or skipped), by id. */
+  done: Map<number, ManifestEntry>;
+  fetched: number;
+  skipped: number;
+  /** Bytes of the files fetched in this run. */
+  bytes: number;
+  failures: Failure[];
+  /** Images never started because the run stopped (breaker or interrupt). */
+  notStarted: number;
+  /** Set when the circuit breaker stopped the run: the last failure seen. */
+  serverDown?: string;
+  interrupted: boolean;
+}
+
+/** How many transient failures in a row (all workers together) mean the server is down. */
+export const DEFAULT_BREAKER_THRESHOLD = 20;
+
+/**
+ * Runs the download: `concurrency` workers pull images from one list (one keep-alive pool underneath),
+ * skip what the manifest and the bytes on disk already prove, fetch the rest through fetchFile, and record
+ * each finished image in the manifest as it lands, so an interrupt keeps everything finished so far.
+ */
+export async function runEngine(items: readonly DownloadItem[], opts: EngineOptions): Promise<Outcome> {
+  const manifest = new ManifestWriter(opts.sink);
+  const breaker = new Breaker(opts.breakerThreshold);
+  const outcome: Outcome = { done: new Map(), fetched: 0, skipped: 0, bytes: 0, failures: [], notStarted: 0, interrupted: false };
+  let next = 0;
+  let stopped = false;
+  let started = 0;
+
+  const deps = {
+    transport: opts.transport,
+    sink: opts.sink,
+    breaker,
+    retries: opts.retries,
+    backoff: opts.backoff,
+    signal: opts.signal,
+    onBytes: (n: number) => opts.progress.bytes(n),
+  };
+
+  const one = async (item: DownloadItem): Promise<void> => {
+    const skipped = opts.force ? undefined : await verifiedEntry(item, opts);
+    if (skipped) {
+      await ensureMetadata(opts.sink, item);
+      const entry = entryFor(item, skipped.bytes, skipped.sha256);
+      if (serializeEntry(entry) !== serializeEntry(skipped)) manifest.set(entry);
+      outcome.done.set(item.id, entry);
+      outcome.skipped++;
+      opts.progress.file('skipped');
+      return;
+    }
+    const file = await fetchFile(
+      { url: item.fileUrl, path: item.path, expect: item.expect, resumeStamp: stampOf(item.modifyDate) },
+      deps,
+    );
+    // The sidecar follows the file, so a metadata file never describes bytes that are not there.
+    await opts.sink.writeText(item.metadataPath, metadataJson(item));
+    const entry = entryFor(item, file.bytes, file.sha256);
+    manifest.set(entry);
+    outcome.done.set(item.id, entry);
+    outcome.fetched++;
+    outcome.bytes += file.bytes;
+    opts.progress.file('fetched');
+  };
+
+  const worker = async (): Promise<void> => {
+    while (!stopped && !opts.signal.aborted) {
+      const item = items[next++];
+      if (item === undefined) return;
+      started++;
+      try {
+        await one(item);
+      } catch (err) {
+        if (opts.signal.aborted) {
+          started--;
+          return;
+        }
+        if (err instanceof BreakerOpenError) {
+          stopped = true;
+          started--;
+          return;
+        }
+        const reason = err instanceof Error ? err.message : String(err);
+        outcome.failures.push({ item, reason, integrity: err instanceof FileFailure && err.integrity });
+        opts.progress.file('failed');
+      }
+    }
+  };
+
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, items.length)) }, worker));
+  } finally {
+    // Whatever happened, what finished is recorded before the run ends.
+    await manifest.flush();
+  }
+  outcome.interrupted = opts.signal.aborted;
+  outcome.notStarted = items.length - started;
+  if (stopped) outcome.serverDown = `${breaker.failures} failures in a row, the last: ${breaker.lastFailure ?? 'unknown'}`;
+  return outcome;
+}
+
+/** The previous manifest entry when it still describes this image and the bytes on disk match it. */
+async function verifiedEntry(item: DownloadItem, opts: EngineOptions): Promise<ManifestEntry | undefined> {
+  const prev = opts.previous.get(item.id);
+  if (!prev || prev.path !== item.path || prev.modify_date !== item.modifyDate) return undefined;
+  if (item.expect.bytes !== undefined && prev.bytes !== item.expect.bytes) return undefined;
+  if (item.expect.sha256 !== undefined && prev.sha256 !== item.expect.sha256) return undefined;
+  const onDisk = await opts.sink.digest(item.path, opts.signal);
+  if (!onDisk) return undefined;
+  if (onDisk.bytes !== prev.bytes || onDisk.sha256 !== prev.sha256) {
+    opts.warn(`image ${item.id}: ${item.path} differs from the manifest (${onDisk.bytes} bytes, sha256 ${onDisk.sha256.slice(0, 12)}…); fetching it again`);
+    return undefined;
+  }
+  return prev;
+}
+
+async function ensureMetadata(sink: Sink, item: DownloadItem): Promise<void> {
+  const json = metadataJson(item);
+  if ((await sink.readText(item.metadataPath)) !== json) await sink.writeText(item.metadataPath, json);
+}
+
+function metadataJson(item: DownloadItem): string {
+  return `${JSON.stringify(item.metadata, null, 2)}\n`;
+}
+
+function entryFor(item: DownloadItem, bytes: number, sha256: string): ManifestEntry {
+  return {
+    id: item.id,
+    collection_id: item.collectionId,
+    path: item.path,
+    bytes,
+    sha256,
+    modify_date: item.modifyDate,
+    metadata: item.metadata,
+  };
+}
+
+/** The server version of a file as a number the sink can keep with partial bytes (see StageOptions). */
+function stampOf(modifyDate: string | null): number | undefined {
+  if (modifyDate === null) return undefined;
+  const ms = Date.parse(modifyDate);
+  return Number.isNaN(ms) ? undefined : ms;
+}

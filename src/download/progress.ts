@@ -1,0 +1,65 @@
+import type { IO } from '../output/io.js';
+
+/** What the engine reports while it runs; the summary is printed by the action from the Outcome. */
+export interface Progress {
+  bytes(n: number): void;
+  file(result: 'fetched' | 'skipped' | 'failed'): void;
+  /** Removes the live line (before the summary or an error is printed). */
+  stop(): void;
+}
+
+export const silentProgress: Progress = { bytes() {}, file() {}, stop() {} };
+
+const REDRAW_MS = 120;
+
+/**
+ * One ora line on a TTY stderr: `files 12/60 · 3.1 MiB · 5.2 MiB/s`. The text is redrawn on a timer, not
+ * per chunk, so a fast loopback download does not spend its time repainting the terminal.
+ */
+export async function spinnerProgress(io: IO, total: number): Promise<Progress> {
+  const { default: ora } = await import('ora');
+  const spinner = ora({ stream: io.stderr as NodeJS.WriteStream, text: '', discardStdin: false }).start();
+  const started = Date.now();
+  let bytes = 0;
+  let done = 0;
+  let failed = 0;
+  const render = () => {
+    const secs = Math.max(0.001, (Date.now() - started) / 1000);
+    spinner.text = `files ${done}/${total}${failed ? ` (${failed} failed)` : ''} · ${formatBytes(bytes)} · ${formatBytes(bytes / secs)}/s`;
+  };
+  render();
+  const timer = setInterval(render, REDRAW_MS);
+  timer.unref();
+  return {
+    bytes(n) {
+      bytes += n;
+    },
+    file(result) {
+      done++;
+      if (result === 'failed') failed++;
+    },
+    stop() {
+      clearInterval(timer);
+      spinner.stop();
+    },
+  };
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${Math.round(n)} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
+}
+
+export function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${Math.round(s - m * 60)} s`;
+}

@@ -1,0 +1,163 @@
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ResponseShapeError } from '../http/errors.js';
+import type { TransportResponse } from '../http/transport.js';
+import { forEachBounded } from './pool.js';
+import type { TransferSettings } from './transfer.js';
+import type { S3Location } from './uri.js';
+
+export interface KnownObject {
+  size: number;
+  etag?: string;
+}
+
+/**
+ * An object to a local file. Written to `<dest>.part` and renamed only when every byte is there, so
+ * the final name never holds a partial file. Large objects come down as parallel ranged GETs written
+ * at their offsets; when the size is unknown the first range doubles as the size probe (no HEAD).
+ * Later ranges carry If-Match, so an object replaced mid-download fails instead of mixing versions.
+ */
+export async function downloadFile(src: S3Location, dest: string, s: TransferSettings, known?: KnownObject): Promise<number> {
+  await mkdir(dirname(dest), { recursive: true });
+  const tmp = `${dest}.part`;
+  const fh = await open(tmp, 'w');
+  let closed = false;
+  try {
+    let size: number;
+    let etag = known?.etag;
+    let next: number;
+    if (known && known.size < s.threshold) {
+      size = await s.slots.run(() => s.client.readObject(src.bucket, src.key, { okStatuses: [200] }, (res) => writeWhole(res, fh)));
+      next = size;
+    } else if (known) {
+      size = known.size;
+      next = 0;
+    } else {
+      const first = await s.slots.run(() =>
+        s.client.readObject(src.bucket, src.key, { range: `bytes=0-${s.partSize - 1}`, okStatuses: [200, 206, 416] }, async (res) => {
+          if (res.status === 416) {
+            // Only an empty object cannot satisfy bytes=0-…; fetch it plainly.
+            await res.body.dump();
+            return { total: -1, written: 0, etag: undefined };
+          }
+          const total = res.status === 206 ? totalFromContentRange(res) : Number(header(res, 'content-length') ?? NaN);
+          const written = await writeAt(res.body, fh, 0, s);
+          return { total, written, etag: unquote(header(res, 'etag')) };
+        }),
+      );
+      if (first.total === -1) {
+        size = await s.slots.run(() => s.client.readObject(src.bucket, src.key, { okStatuses: [200] }, (res) => writeWhole(res, fh)));
+        next = size;
+      } else {
+        if (!Number.isFinite(first.total)) throw new ResponseShapeError(`s3://${src.bucket}/${src.key}`, 'no object size in the answer');
+        size = first.total;
+        next = first.written;
+        etag = first.etag;
+      }
+    }
+    const ranges: [number, number][] = [];
+    for (let start = next; start < size; start += s.partSize) ranges.push([start, Math.min(size, start + s.partSize) - 1]);
+    await forEachBounded(
+      ranges,
+      s.slots,
+      async ([start, end]) => {
+        const written = await s.client.readObject(src.bucket, src.key, { range: `bytes=${start}-${end}`, ifMatch: etag, okStatuses: [206] }, (res) =>
+          writeAt(res.body, fh, start, s),
+        );
+        if (written !== end - start + 1) {
+          throw new ResponseShapeError(`s3://${src.bucket}/${src.key}`, `bytes ${start}-${end}: got ${written} bytes`);
+        }
+      },
+      s.signal,
+    );
+    await fh.close();
+    closed = true;
+    await rename(tmp, dest);
+    return size;
+  } catch (err) {
+    if (!closed) await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+
+  async function writeWhole(res: TransportResponse, handle: FileHandle): Promise<number> {
+    // A retried attempt starts the file over.
+    await handle.truncate(0);
+    const n = await writeAt(res.body, handle, 0, s);
+    const expected = Number(header(res, 'content-length') ?? n);
+    if (n !== expected) throw new ResponseShapeError(`s3://${src.bucket}/${src.key}`, `got ${n} of ${expected} bytes`);
+    return n;
+  }
+}
+
+/** An object to a stream (stdout): one GET, written with backpressure. */
+export async function downloadToStream(src: S3Location, out: NodeJS.WritableStream, s: TransferSettings): Promise<number> {
+  const res = await s.slots.run(() => s.client.getObjectStream(src.bucket, src.key));
+  let n = 0;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      n += chunk.length;
+      if (!out.write(chunk)) await drained(out);
+      s.progress?.(chunk.length);
+    }
+  } finally {
+    res.body.destroy();
+  }
+  return n;
+}
+
+// Chunks from the socket are small; gathering them into 1 MiB writes keeps syscalls and thread-pool hops few.
+const WRITE_BATCH = 1024 * 1024;
+
+async function writeAt(body: Readable, fh: FileHandle, offset: number, s: TransferSettings): Promise<number> {
+  let pos = offset;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    if (pendingBytes === 0) return;
+    const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    const n = pendingBytes;
+    pendingBytes = 0;
+    for (let done = 0; done < n; ) done += (await fh.write(buf, done, n - done, pos + done)).bytesWritten;
+    pos += n;
+    s.progress?.(n);
+  };
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (pendingBytes >= WRITE_BATCH) await flush();
+  }
+  await flush();
+  return pos - offset;
+}
+
+function drained(out: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('error', done);
+      if (err) reject(err);
+      else resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+    out.on('error', done);
+  });
+}
+
+function totalFromContentRange(res: TransportResponse): number {
+  const m = /\/(\d+)\s*$/.exec(header(res, 'content-range') ?? '');
+  return m ? Number(m[1]) : NaN;
+}
+
+function header(res: TransportResponse, name: string): string | undefined {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function unquote(etag: string | undefined): string | undefined {
+  return etag?.replace(/^"|"$/g, '');
+}
