@@ -226,7 +226,24 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, url: UR
   // The schemas have no transforms, so the validated input is the value: returning it (not zod's copy)
   // keeps the server's key order for -o json.
   if (result.success) return body as z.infer<S>;
-  const issue = result.error.issues[0];
-  const where = issue && issue.path.length ? ` at ${issue.path.join('.')}` : '';
+  const { issue, path } = deepestIssue(result.error.issues, []);
+  const where = path.length ? ` at ${path.join('.')}` : '';
   throw new ResponseShapeError(redactUrl(url), `${issue?.message ?? 'invalid body'}${where}`);
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union's own message ("Invalid input") says nothing; the branch that failed least (for polymorphic
+ * images: the one whose `image_type` matched) names the real field.
+ */
+function deepestIssue(issues: readonly Issue[], prefix: PropertyKey[]): { issue?: Issue; path: PropertyKey[] } {
+  const issue = issues[0];
+  if (!issue) return { path: prefix };
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors.length) {
+    const best = [...issue.errors].sort((a, b) => a.length - b.length)[0]!;
+    return deepestIssue(best, path);
+  }
+  return { issue, path };
 }

@@ -50,7 +50,7 @@ export const AWS_CLI = '/usr/bin/aws';
 
 export interface AwsResult {
   code: number;
-  stdout: string;
+  stdout: Buffer;
   stderr: string;
 }
 
@@ -76,7 +76,7 @@ export function awsCli(endpoint: string, args: string[], input?: Buffer): Promis
       },
       (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
-        resolve({ code, stdout: stdout.toString('latin1'), stderr: stderr.toString('utf8') });
+        resolve({ code, stdout, stderr: stderr.toString('utf8') });
       },
     );
     if (input !== undefined) child.stdin?.end(input);
