@@ -24,7 +24,7 @@ export class CheckFailure extends Error {
   }
 }
 
-const HEAD_BYTES = 32 * 1024;
+const HEAD_BYTES = 16 * 1024;
 
 /**
  * Sees every byte of one file once, as it streams: counts, hashes and keeps the first few KiB for the
@@ -93,7 +93,7 @@ export function checkComplete(observer: ContentObserver, expect: Expectations, s
  * costs more than about half a MiB of output.
  */
 function inflateHead(head: Buffer): Buffer | undefined {
-  for (const size of [512, 2048, 8192, HEAD_BYTES]) {
+  for (const size of [512, 2048, HEAD_BYTES]) {
     const input = head.subarray(0, size);
     let out: Buffer;
     try {

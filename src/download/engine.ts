@@ -86,52 +86,71 @@ export async function runEngine(items: readonly DownloadItem[], opts: EngineOpti
     onBytes: (n: number) => opts.progress.bytes(n),
   };
 
-  const one = async (item: DownloadItem): Promise<void> => {
+  /** The network half of one image: verify what is there, or fetch the file into place. */
+  const land = async (item: DownloadItem): Promise<{ entry: ManifestEntry; fetched: boolean; changed: boolean }> => {
     const skipped = opts.force ? undefined : await verifiedEntry(item, opts);
     if (skipped) {
-      await ensureMetadata(opts.sink, item);
       const entry = entryFor(item, skipped.bytes, skipped.sha256);
-      if (serializeEntry(entry) !== serializeEntry(skipped)) manifest.set(entry);
-      outcome.done.set(item.id, entry);
-      outcome.skipped++;
-      opts.progress.file('skipped');
-      return;
+      return { entry, fetched: false, changed: serializeEntry(entry) !== serializeEntry(skipped) };
     }
     const file = await fetchFile(
       { url: item.fileUrl, path: item.path, expect: item.expect, resumeStamp: stampOf(item.modifyDate) },
       deps,
     );
-    // The sidecar follows the file, so a metadata file never describes bytes that are not there.
-    await opts.sink.writeText(item.metadataPath, metadataJson(item));
-    const entry = entryFor(item, file.bytes, file.sha256);
-    manifest.set(entry);
-    outcome.done.set(item.id, entry);
-    outcome.fetched++;
-    outcome.bytes += file.bytes;
-    opts.progress.file('fetched');
+    return { entry: entryFor(item, file.bytes, file.sha256), fetched: true, changed: true };
+  };
+
+  /** The local half: the metadata sidecar (after the file, so it never describes bytes that are not there), then the manifest. */
+  const record = async (item: DownloadItem, landed: { entry: ManifestEntry; fetched: boolean; changed: boolean }): Promise<void> => {
+    if (landed.fetched) await opts.sink.writeText(item.metadataPath, metadataJson(item));
+    else await ensureMetadata(opts.sink, item);
+    if (landed.changed) manifest.set(landed.entry);
+    outcome.done.set(item.id, landed.entry);
+    if (landed.fetched) {
+      outcome.fetched++;
+      outcome.bytes += landed.entry.bytes;
+    } else {
+      outcome.skipped++;
+    }
+    opts.progress.file(landed.fetched ? 'fetched' : 'skipped');
+  };
+
+  const fail = (item: DownloadItem, err: unknown): void => {
+    const reason = err instanceof Error ? err.message : String(err);
+    outcome.failures.push({ item, reason, integrity: err instanceof FileFailure && err.integrity });
+    opts.progress.file('failed');
   };
 
   const worker = async (): Promise<void> => {
-    while (!stopped && !opts.signal.aborted) {
-      const item = items[next++];
-      if (item === undefined) return;
-      started++;
-      try {
-        await one(item);
-      } catch (err) {
-        if (opts.signal.aborted) {
-          started--;
-          return;
+    // Each worker records image k while it already requests image k+1: the sidecar write is local disk
+    // work that need not hold up the network.
+    let recording: Promise<void> = Promise.resolve();
+    try {
+      while (!stopped && !opts.signal.aborted) {
+        const item = items[next++];
+        if (item === undefined) return;
+        started++;
+        let landed;
+        try {
+          landed = await land(item);
+        } catch (err) {
+          if (opts.signal.aborted) {
+            started--;
+            return;
+          }
+          if (err instanceof BreakerOpenError) {
+            stopped = true;
+            started--;
+            return;
+          }
+          fail(item, err);
+          continue;
         }
-        if (err instanceof BreakerOpenError) {
-          stopped = true;
-          started--;
-          return;
-        }
-        const reason = err instanceof Error ? err.message : String(err);
-        outcome.failures.push({ item, reason, integrity: err instanceof FileFailure && err.integrity });
-        opts.progress.file('failed');
+        await recording;
+        recording = record(item, landed).catch((err: unknown) => fail(item, err));
       }
+    } finally {
+      await recording;
     }
   };
 

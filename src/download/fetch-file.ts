@@ -149,6 +149,8 @@ async function attemptOnce(job: FileJob, staged: StagedFile, deps: FetchDeps): P
     signal: deps.signal,
   });
   const body = res.body;
+  // A body dropped unread (a check failed on the headers) must not crash the process with its abort error.
+  body.on('error', () => undefined);
   let consumed = false;
   try {
     const range = parseContentRange(res.headers['content-range']);

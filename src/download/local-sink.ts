@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve, sep } from 'node:path';
+import { mkdir, open, readFile, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PART_SUFFIX } from './layout.js';
 import type { Sink, StageOptions, StagedFile } from './sink.js';
@@ -9,7 +9,7 @@ import type { Sink, StageOptions, StagedFile } from './sink.js';
 /** A lock older than this belongs to a process that died mid-update. */
 const STALE_LOCK_MS = 30_000;
 const READ_CHUNK = 1024 * 1024;
-const WRITE_BATCH = 1024 * 1024;
+const WRITE_BATCH = 512 * 1024;
 
 let tmpCounter = 0;
 
@@ -23,6 +23,8 @@ export class LocalSink implements Sink {
   readonly location: string;
   private readonly root: string;
   private readonly dirs = new Map<string, Promise<unknown>>();
+  /** Names of `*.part` files per directory, listed once: one readdir instead of a stat per file. */
+  private readonly parts = new Map<string, Promise<Set<string>>>();
 
   constructor(dir: string) {
     this.root = resolve(dir);
@@ -100,16 +102,31 @@ export class LocalSink implements Sink {
 
   async stage(path: string, options: StageOptions): Promise<StagedFile> {
     const final = this.resolvePath(path);
-    await this.ensureDir(dirname(final));
+    const dir = dirname(final);
+    await this.ensureDir(dir);
     const part = final + PART_SUFFIX;
     let kept = 0;
-    try {
-      const st = await stat(part);
-      if (st.isFile() && options.resumeStamp !== undefined && Math.abs(st.mtimeMs - options.resumeStamp) < 1) kept = st.size;
-    } catch (err) {
-      if (!isMissing(err)) throw err;
+    if (options.resumeStamp !== undefined && (await this.partsIn(dir)).has(basename(part))) {
+      try {
+        const st = await stat(part);
+        if (st.isFile() && Math.abs(st.mtimeMs - options.resumeStamp) < 1) kept = st.size;
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+      }
     }
     return new LocalStagedFile(final, part, kept, options.resumeStamp);
+  }
+
+  private partsIn(dir: string): Promise<Set<string>> {
+    let names = this.parts.get(dir);
+    if (!names) {
+      names = readdir(dir).then(
+        (all) => new Set(all.filter((n) => n.endsWith(PART_SUFFIX))),
+        () => new Set<string>(),
+      );
+      this.parts.set(dir, names);
+    }
+    return names;
   }
 }
 

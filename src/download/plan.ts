@@ -133,8 +133,9 @@ export async function buildPlan(api: NeuroVaultClient, refs: readonly DownloadRe
 
 /**
  * File URLs are built by the server from its own idea of the request and may say http:// when we called
- * https:// (API.md §1). Same host → our origin, so TLS and the token rule stay as the user set them; any
- * other host is left alone (and never gets the token).
+ * https:// (API.md §1). Exactly that case (same host, default port, http instead of https) is moved to our
+ * origin, so TLS and the token rule stay as the user set them; any other origin (a port of its own, a
+ * storage host) is left alone and never gets the token.
  */
 function onBaseOrigin(fileUrl: string, baseUrl: string): string {
   let url: URL;
@@ -144,6 +145,8 @@ function onBaseOrigin(fileUrl: string, baseUrl: string): string {
     return fileUrl;
   }
   const base = new URL(baseUrl);
-  if (url.hostname === base.hostname && url.origin !== base.origin) return new URL(`${url.pathname}${url.search}`, base.origin).href;
+  if (url.hostname === base.hostname && url.protocol === 'http:' && base.protocol === 'https:' && url.port === '') {
+    return new URL(`${url.pathname}${url.search}`, base.origin).href;
+  }
   return url.href;
 }

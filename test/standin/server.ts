@@ -1,5 +1,5 @@
 // Local NeuroVault stand-in for tests and benchmarks. Behaviour follows the recorded server
-// (test/fixtures/samples) and API.md; see README-level notes in the files it composes:
+// (test/fixtures/samples) and API.md; the details live in the parts it composes:
 // api.ts (routes/auth), pagination.ts, writes.ts (create/upload), files.ts, faults.ts, seed.ts.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -77,7 +77,7 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
     if (!s) continue;
     // benchmarks open many parallel keep-alive connections
     s.keepAliveTimeout = 30_000;
-    s.maxHeadersCount = 200;
+    // large uploads over slow (latency-injected) links must not hit the 300 s default
     s.requestTimeout = 0;
   }
   const url = `http://127.0.0.1:${await listen(apiServer, opts.port ?? 0)}`;
@@ -104,7 +104,9 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const rec: RecordedRequest = { method: req.method ?? 'GET', path: rawUrl, headers, origin, status: 0 };
     requests.push(rec);
-    res.on('close', () => { rec.status = res.headersSent ? res.statusCode : 0; });
+    // status is known once headers go out; 'close' covers responses finished asynchronously
+    const settle = () => { rec.status = res.headersSent ? res.statusCode : 0; };
+    res.on('close', settle);
     const q = rawUrl.indexOf('?');
     const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
     const reqOrigin = `http://${req.headers.host ?? (origin === 'api' ? url : fileUrl).slice(7)}`;
@@ -132,6 +134,8 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
       sendHtml(ctx, 404, NOT_FOUND_HTML);
     } catch {
       if (!res.headersSent && !res.destroyed) { res.writeHead(500); res.end(); }
+    } finally {
+      settle();
     }
   };
   apiServer.on('request', onRequest('api'));

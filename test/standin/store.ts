@@ -105,7 +105,7 @@ export class Store {
     for (let n = seed; ; n++) {
       let h = hashString(`token:${n}`);
       let t = '';
-      for (let i = 0; i < 8; i++) { t += TOKEN_LETTERS[h % 26]; h = Math.floor(h / 26) ^ hashString(`${n}:${i}`); }
+      for (let i = 0; i < 8; i++) { t += TOKEN_LETTERS[h % 26]; h = (Math.floor(h / 26) ^ hashString(`${n}:${i}`)) >>> 0; }
       if (!this.tokens.has(t)) return t;
     }
   }

@@ -194,7 +194,7 @@ export function uploadStatmap(store: Store, c: CollectionRecord, form: ParsedFor
   }
 
   for (const f of form.fields) {
-    if (STATMAP_FIELDS.has(f.name) || f.name === 'file' || f.name === 'sex') continue;
+    if (STATMAP_FIELDS.has(f.name) || f.name === 'file') continue;
     meta[f.name] = reparse(f.value);
   }
   file = file!;

@@ -354,8 +354,15 @@ interface Spinner {
 /** Per-file progress on stderr, only when interactive (ctx.globals.progress already excludes -q, json and pipes). */
 async function startSpinner(ctx: Context): Promise<Spinner | undefined> {
   if (!ctx.globals.progress) return undefined;
+  const stream = ctx.io.stderr as NodeJS.WriteStream;
+  // ora divides by the terminal width; a pty without a size (docker -t, script, CI) reports 0 columns
+  // and ora then loops forever clearing lines, so such terminals get one plain line per file instead.
+  if (!(stream.columns > 0)) {
+    const line = (mark: string) => (text: string) => void stream.write(`${mark} ${text}\n`);
+    return { start: () => undefined, succeed: line('✔'), info: line('ℹ'), fail: line('✖'), stop: () => undefined };
+  }
   const { default: ora } = await import('ora');
-  const spinner = ora({ stream: ctx.io.stderr as NodeJS.WriteStream, color: 'cyan', isEnabled: true });
+  const spinner = ora({ stream, color: 'cyan', isEnabled: true });
   return {
     start: (text) => void spinner.start(text),
     succeed: (text) => void spinner.succeed(text),

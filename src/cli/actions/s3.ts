@@ -1,6 +1,8 @@
+import { setMaxListeners } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import type { Context } from '../context.js';
 import type { S3CpFlags, S3LsFlags } from '../commands/s3.js';
 import { CliError, ExitCode, PartialFailureError, UsageError } from '../../errors.js';
@@ -48,6 +50,9 @@ async function openS3(ctx: Context, bucket?: string, connections = 32): Promise<
     endpoint = new URL(`https://s3.${aws.region}.amazonaws.com${aws.region.startsWith('cn-') ? '.cn' : ''}`);
   }
   const pathStyle = aws.endpointUrl !== undefined ? aws.s3.addressing_style !== 'virtual' : aws.s3.addressing_style === 'path';
+  // undici parses HTTP with WebAssembly; V8 re-compiles it with TurboFan in the background and the process
+  // then waits ~150 ms for that job at exit. Baseline (Liftoff) code is plenty for response headers.
+  setFlagsFromString('--liftoff-only');
   const retryBase = Number(ctx.env.NEUROVAULT_RETRY_BASE_MS);
   const transport = new Transport({
     baseUrl: endpoint.origin,
@@ -187,6 +192,8 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
   const draft = tuningFromFlags(flags);
   const { client, aws, fc } = await openS3(ctx, dst.kind === 's3' ? dst.loc.bucket : src.kind === 's3' ? src.loc.bucket : undefined, 32);
   const tuning = applyProfileTuning(draft, aws.s3);
+  // Every request in flight listens on the run's abort signal; that is many listeners, not a leak.
+  setMaxListeners(4 * tuning.concurrency + 16, ctx.signal);
   const report = new Reporter(ctx, Boolean(flags.onlyShowErrors));
   const s: TransferSettings = {
     client,
