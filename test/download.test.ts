@@ -414,8 +414,14 @@ describe('interrupting a 1,250-image download', () => {
       assert.ok(entries.size > 50 && entries.size < 1250, `${entries.size} finished before the signal`);
       const dir = join(out, `collection_${nv.bigCollectionId}`);
       const finals = readdirSync(dir).filter((f) => /^image_\d+\.nii\.gz$/.test(f));
-      // Every file under a final name is complete and recorded.
+      // Every file under a final name is complete and recorded; what was cut off stays as a *.part prefix.
       assert.equal(finals.length, entries.size);
+      for (const f of readdirSync(dir).filter((n) => n.endsWith('.part'))) {
+        const id = Number(/\d+/.exec(f)![0]);
+        const part = readFileSync(join(dir, f));
+        assert.ok(part.equals(nv.fileBody(id).subarray(0, part.length)), `${f} is not a prefix of the file`);
+      }
+      assert.match(r.stderr, /interrupted: fetched \d+/);
       for (const f of finals) {
         const id = Number(/\d+/.exec(f)![0]);
         assert.equal(sha256(readFileSync(join(dir, f))), sha256(nv.fileBody(id)), f);

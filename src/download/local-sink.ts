@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PART_SUFFIX } from './layout.js';
@@ -222,24 +223,41 @@ class LocalStagedFile implements StagedFile {
   }
 }
 
+/**
+ * An O_EXCL lock file holding `host:pid`. A lock left by a dead process (kill -9, a second Ctrl-C) is
+ * taken over at once when it names this host, else once it is STALE_LOCK_MS old: a shard on another
+ * machine sharing the folder cannot be asked whether it is alive.
+ */
 async function acquireLock(lock: string): Promise<void> {
+  const me = `${hostname()}:${process.pid}`;
   for (let attempt = 0; ; attempt++) {
     try {
       const fh = await open(lock, 'wx');
-      await fh.writeFile(String(process.pid));
+      await fh.writeFile(me);
       await fh.close();
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     try {
-      const st = await stat(lock);
-      if (Date.now() - st.mtimeMs > STALE_LOCK_MS) await unlink(lock).catch(() => undefined);
+      const [st, owner] = await Promise.all([stat(lock), readFile(lock, 'utf8')]);
+      if (Date.now() - st.mtimeMs > STALE_LOCK_MS || deadHere(owner)) await unlink(lock).catch(() => undefined);
     } catch {
       // Released between our open and stat: try again at once.
       continue;
     }
     await sleep(5 + Math.random() * Math.min(100, 5 * 2 ** Math.min(attempt, 5)));
+  }
+}
+
+function deadHere(owner: string): boolean {
+  const m = /^(.*):(\d+)$/.exec(owner.trim());
+  if (!m || m[1] !== hostname()) return false;
+  try {
+    process.kill(Number(m[2]), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

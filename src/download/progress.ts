@@ -4,11 +4,15 @@ import type { IO } from '../output/io.js';
 export interface Progress {
   bytes(n: number): void;
   file(result: 'fetched' | 'skipped' | 'failed'): void;
+  /** Writes a line to stderr without tearing the live line. */
+  note(line: string): void;
   /** Removes the live line (before the summary or an error is printed). */
   stop(): void;
 }
 
-export const silentProgress: Progress = { bytes() {}, file() {}, stop() {} };
+export function silentProgress(io: IO): Progress {
+  return { bytes() {}, file() {}, note: (line) => void io.stderr.write(`${line}\n`), stop() {} };
+}
 
 const REDRAW_MS = 120;
 
@@ -37,6 +41,11 @@ export async function spinnerProgress(io: IO, total: number): Promise<Progress> 
     file(result) {
       done++;
       if (result === 'failed') failed++;
+    },
+    note(line) {
+      spinner.clear();
+      io.stderr.write(`${line}\n`);
+      spinner.render();
     },
     stop() {
       clearInterval(timer);

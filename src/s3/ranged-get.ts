@@ -107,7 +107,8 @@ export async function downloadToStream(src: S3Location, out: NodeJS.WritableStre
   return n;
 }
 
-// Chunks from the socket are small; gathering them into 1 MiB writes keeps syscalls and thread-pool hops few.
+// Socket chunks are gathered into one writev of ~1 MiB: few syscalls and thread-pool hops, and no
+// concatenated copies (big short-lived buffers are what inflates RSS).
 const WRITE_BATCH = 1024 * 1024;
 
 async function writeAt(body: Readable, fh: FileHandle, offset: number, s: TransferSettings): Promise<number> {
@@ -116,13 +117,17 @@ async function writeAt(body: Readable, fh: FileHandle, offset: number, s: Transf
   let pendingBytes = 0;
   const flush = async () => {
     if (pendingBytes === 0) return;
-    const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    let chunks = pending;
+    let left = pendingBytes;
     pending = [];
-    const n = pendingBytes;
     pendingBytes = 0;
-    for (let done = 0; done < n; ) done += (await fh.write(buf, done, n - done, pos + done)).bytesWritten;
-    pos += n;
-    s.progress?.(n);
+    while (left > 0) {
+      const { bytesWritten } = await fh.writev(chunks, pos);
+      pos += bytesWritten;
+      left -= bytesWritten;
+      s.progress?.(bytesWritten);
+      if (left > 0) chunks = remainder(chunks, bytesWritten);
+    }
   };
   for await (const chunk of body as AsyncIterable<Buffer>) {
     pending.push(chunk);
@@ -131,6 +136,19 @@ async function writeAt(body: Readable, fh: FileHandle, offset: number, s: Transf
   }
   await flush();
   return pos - offset;
+}
+
+/** What a short writev left unwritten. */
+function remainder(chunks: Buffer[], written: number): Buffer[] {
+  const rest: Buffer[] = [];
+  for (const c of chunks) {
+    if (written >= c.length) written -= c.length;
+    else {
+      rest.push(written > 0 ? c.subarray(written) : c);
+      written = 0;
+    }
+  }
+  return rest;
 }
 
 function drained(out: NodeJS.WritableStream): Promise<void> {

@@ -193,11 +193,12 @@ export function promptHidden(io: IO, prompt: string): Promise<string> {
   if (typeof input.setRawMode !== 'function') {
     return Promise.reject(new UsageError('cannot turn off echo on this terminal', { hint: 'use: neurovault auth login --with-token < token.txt' }));
   }
-  io.stderr.write(prompt);
   const wasRaw = Boolean(input.isRaw);
+  // Echo goes off before the prompt appears, so nothing typed after seeing it can reach the screen.
   input.setRawMode(true);
   input.setEncoding('utf8');
   input.resume();
+  io.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let value = '';
     const finish = (err?: Error) => {

@@ -12,7 +12,8 @@ import { formatBytes, formatSeconds, silentProgress, spinnerProgress } from '../
 import { openSink } from '../../download/open-sink.js';
 import { writeRecords } from '../../output/format.js';
 
-const MAX_CONCURRENCY = 64;
+/** The transport keeps at most 32 sockets per origin; more workers would only queue. */
+const MAX_CONCURRENCY = 32;
 /** Differences listed one per line before "… and N more". */
 const MAX_LISTED = 20;
 
@@ -82,7 +83,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     if (previous.badLines > 0) ctx.warn(`${MANIFEST_FILE}: ignored ${previous.badLines} line(s) that are not entries`);
     for (const c of plan.collections.values()) await sink.writeText(c.path, `${JSON.stringify(c.metadata, null, 2)}\n`);
 
-    const progress = g.progress ? await spinnerProgress(ctx.io, plan.items.length) : silentProgress;
+    const progress = g.progress ? await spinnerProgress(ctx.io, plan.items.length) : silentProgress(ctx.io);
     const retryBase = Number(ctx.env.NEUROVAULT_RETRY_BASE_MS);
     let outcome: Outcome;
     try {
@@ -97,10 +98,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
         signal: ctx.signal,
         previous: previous.entries,
         progress,
-        warn: (m) => {
-          progress.stop();
-          ctx.warn(m);
-        },
+        warn: (m) => progress.note(`neurovault: ${m}`),
       });
     } finally {
       progress.stop();

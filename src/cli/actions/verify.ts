@@ -31,7 +31,7 @@ export async function runVerify(dir: string, ctx: Context): Promise<void> {
     const { entries, badLines } = parseManifest(text);
     if (badLines > 0) ctx.warn(`${MANIFEST_FILE}: ignored ${badLines} line(s) that are not entries`);
     const list = [...entries.values()];
-    const progress = g.progress ? await spinnerProgress(ctx.io, list.length) : silentProgress;
+    const progress = g.progress ? await spinnerProgress(ctx.io, list.length) : silentProgress(ctx.io);
     const mismatches: Mismatch[] = [];
     let bytes = 0;
     let next = 0;

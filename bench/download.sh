@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# neurovault download vs curl (parallel and one at a time) on the local stand-in; see bench/download-bench.ts.
+#   bash bench/download.sh [--rounds 5] [--files 500] [--file-bytes 204800] [--latencies 0,20] [--dir /tmp]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v curl >/dev/null || { echo "bench/download.sh needs curl" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "bench/download.sh needs GNU time for peak RSS (apt-get install -y time)" >&2; exit 2; }
+npx tsc -p tsconfig.json
+exec node dist/bench/download-bench.js "$@"
