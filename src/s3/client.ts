@@ -40,6 +40,8 @@ export interface ObjectHead {
   etag?: string;
   lastModified?: string;
   contentType?: string;
+  /** User metadata (`x-amz-meta-*`), names without the prefix. */
+  metadata: Record<string, string>;
 }
 
 export interface CompletedPart {
@@ -150,11 +152,16 @@ export class S3Client {
   async headObject(bucket: string, key: string): Promise<ObjectHead> {
     return this.o.transport.read(this.request({ method: 'HEAD', bucket, key }), async (res) => {
       await res.body.dump();
+      const metadata: Record<string, string> = {};
+      for (const [name, value] of Object.entries(res.headers)) {
+        if (name.startsWith('x-amz-meta-') && value !== undefined) metadata[name.slice(11)] = Array.isArray(value) ? value.join(',') : value;
+      }
       return {
         size: Number(header(res, 'content-length') ?? 0),
         etag: unquote(header(res, 'etag')),
         lastModified: header(res, 'last-modified'),
         contentType: header(res, 'content-type'),
+        metadata,
       };
     });
   }
@@ -285,6 +292,10 @@ export class S3Client {
       retry: 'idempotent',
     });
     return unquote(childText(root, 'ETag'));
+  }
+
+  async deleteObject(bucket: string, key: string): Promise<void> {
+    await this.discard({ method: 'DELETE', bucket, key });
   }
 
   async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {

@@ -196,6 +196,8 @@ export async function runImagesUpload(paths: string[], opts: ImagesUploadOptions
       );
       await scratch.release(send.path);
       created.push(image);
+      // Two paths with the same stem in one run (a/t.nii.gz, b/t.nii.gz) are judged like a re-run.
+      existing?.set(item.name, [...(existing.get(item.name) ?? []), { ...image, file_size: send.size }]);
       spinner?.succeed(`uploaded ${label} → image ${image.id}`);
       if (image.file_size && image.file_size !== send.size) {
         ctx.warn(`image ${image.id}: the server reports ${image.file_size} bytes but ${send.size} were sent`);

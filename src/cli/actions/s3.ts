@@ -1,16 +1,16 @@
+// Must stay the first import: it tunes V8 before undici loads.
+import '../../s3/v8-tuning.js';
 import { setMaxListeners } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import type { Context } from '../context.js';
 import type { S3CpFlags, S3LsFlags } from '../commands/s3.js';
 import { CliError, ExitCode, PartialFailureError, UsageError } from '../../errors.js';
 import { HttpError } from '../../http/errors.js';
-import { Transport } from '../../http/transport.js';
 import { writeRecords } from '../../output/format.js';
-import { S3Client, type ObjectSummary } from '../../s3/client.js';
-import { describeSource, resolveAwsSettings, type AwsSettings } from '../../s3/credentials.js';
+import type { ObjectSummary } from '../../s3/client.js';
+import { openS3Session } from '../../s3/session.js';
 import { S3EmbeddedError, s3Failure, type FailureContext } from '../../s3/errors.js';
 import { compileFilters, type PathFilter } from '../../s3/filters.js';
 import { guessContentType } from '../../s3/mime.js';
@@ -28,52 +28,12 @@ const DEFAULT_THRESHOLD = 8 * 1024 ** 2;
 const DEFAULT_PART_SIZE = 8 * 1024 ** 2;
 const DEFAULT_CONCURRENCY = 10;
 
-interface S3Session {
-  client: S3Client;
-  aws: AwsSettings;
-  fc: FailureContext;
-}
-
-/** Settings, credentials and one Transport for the run; errors here (exit 2/3) precede any request. */
-async function openS3(ctx: Context, bucket?: string, connections = 32): Promise<S3Session> {
-  const g = ctx.globals;
-  const aws = await resolveAwsSettings(ctx.env, { profile: g.profile, region: g.region, endpointUrl: g.endpointUrl, signRequest: g.signRequest });
-  let endpoint: URL;
-  if (aws.endpointUrl) {
-    try {
-      endpoint = new URL(aws.endpointUrl);
-    } catch {
-      throw new UsageError(`invalid S3 endpoint "${aws.endpointUrl}": not a URL`);
-    }
-    if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') throw new UsageError(`invalid S3 endpoint "${aws.endpointUrl}": use http:// or https://`);
-  } else {
-    endpoint = new URL(`https://s3.${aws.region}.amazonaws.com${aws.region.startsWith('cn-') ? '.cn' : ''}`);
-  }
-  const pathStyle = aws.endpointUrl !== undefined ? aws.s3.addressing_style !== 'virtual' : aws.s3.addressing_style === 'path';
-  // undici parses HTTP with WebAssembly; V8 re-compiles it with TurboFan in the background and the process
-  // then waits ~150 ms for that job at exit. Baseline (Liftoff) code is plenty for response headers.
-  setFlagsFromString('--liftoff-only');
-  const retryBase = Number(ctx.env.NEUROVAULT_RETRY_BASE_MS);
-  const transport = new Transport({
-    baseUrl: endpoint.origin,
-    timeoutMs: g.timeoutMs,
-    retries: g.retries,
-    userAgent: ctx.userAgent,
-    retryBaseMs: ctx.env.NEUROVAULT_RETRY_BASE_MS !== undefined && Number.isFinite(retryBase) && retryBase >= 0 ? retryBase : undefined,
-    log: ctx.log,
-    connections,
-  });
-  ctx.onClose(() => transport.close());
-  const client = new S3Client({ transport, endpoint, pathStyle, region: aws.region, credentials: aws.credentials, signal: ctx.signal });
-  return { client, aws, fc: { credentials: describeSource(aws.source), region: aws.region, bucket } };
-}
-
 // ---------------------------------------------------------------- mb
 
 export async function runMb(uri: string, ctx: Context): Promise<void> {
   const loc = parseS3Uri(uri);
   if (loc.key.replace(/\/+$/, '') !== '') throw new UsageError(`mb takes a bucket, not an object: s3://${loc.bucket}`);
-  const { client, fc } = await openS3(ctx, loc.bucket);
+  const { client, fc } = await openS3Session(ctx, { bucket: loc.bucket });
   try {
     await client.createBucket(loc.bucket);
   } catch (err) {
@@ -90,7 +50,7 @@ export async function runLs(uri: string | undefined, flags: S3LsFlags, ctx: Cont
   const pageSize = flags.pageSize === undefined ? undefined : intFlag(flags.pageSize, '--page-size', 1, 1000);
   const loc = uri === undefined ? undefined : parseS3Uri(uri);
   const g = ctx.globals;
-  const { client, fc } = await openS3(ctx, loc?.bucket);
+  const { client, fc } = await openS3Session(ctx, { bucket: loc?.bucket });
   const out = new LineWriter(ctx.io.stdout);
   const size = (n: number) => (flags.humanReadable ? formatBytes(n) : String(n)).padStart(10);
 
@@ -190,7 +150,7 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
   };
   // Flags are checked before the credentials, and both before any request.
   const draft = tuningFromFlags(flags);
-  const { client, aws, fc } = await openS3(ctx, dst.kind === 's3' ? dst.loc.bucket : src.kind === 's3' ? src.loc.bucket : undefined, 32);
+  const { client, aws, fc } = await openS3Session(ctx, { bucket: dst.kind === 's3' ? dst.loc.bucket : src.kind === 's3' ? src.loc.bucket : undefined });
   const tuning = applyProfileTuning(draft, aws.s3);
   // Every request in flight listens on the run's abort signal; that is many listeners, not a leak.
   setMaxListeners(4 * tuning.concurrency + 16, ctx.signal);
