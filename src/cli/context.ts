@@ -1,4 +1,4 @@
-import type { Transport } from '../http/transport.js';
+import type { Transport, TransportOptions } from '../http/transport.js';
 import type { NeuroVaultClient } from '../api/client.js';
 import type { IO } from '../output/io.js';
 import type { GlobalOptions } from './globals.js';
@@ -49,29 +49,43 @@ export class Context {
     this.closers.push(fn);
   }
 
+  /** First retry delay from NEUROVAULT_RETRY_BASE_MS (tests shrink it); undefined keeps the default. */
+  get retryBaseMs(): number | undefined {
+    const raw = this.env.NEUROVAULT_RETRY_BASE_MS;
+    const value = Number(raw);
+    return raw !== undefined && raw !== '' && Number.isFinite(value) && value >= 0 ? value : undefined;
+  }
+
+  /**
+   * A transport with this run's timeouts, retries, user agent and log; closed when the command ends.
+   * The API, a token check before it is saved, and S3 each get one (never sharing credentials).
+   */
+  async newTransport(options: Pick<TransportOptions, 'baseUrl'> & Partial<TransportOptions>): Promise<Transport> {
+    const { Transport } = await import('../http/transport.js');
+    const g = this.globals;
+    const secret = options.token;
+    const transport = new Transport({
+      authScheme: g.authScheme,
+      timeoutMs: g.timeoutMs,
+      retries: g.retries,
+      userAgent: this.userAgent,
+      retryBaseMs: this.retryBaseMs,
+      // ctx.log scrubs the configured token; a token being checked before it is saved is scrubbed here.
+      log: (line) => this.log(secret ? line.split(secret).join('***') : line),
+      ...options,
+    });
+    this.onClose(() => transport.close());
+    return transport;
+  }
+
   transport(): Promise<Transport> {
     this.transportPromise ??= (async () => {
-      const [{ Transport }, { resolveToken }] = await Promise.all([
-        import('../http/transport.js'),
-        import('../config.js'),
-      ]);
+      const { resolveToken } = await import('../config.js');
       const g = this.globals;
       const { token, source } = await resolveToken(this.env, g.tokenFile, g.baseUrl);
       this.token = token;
       this.tokenSource = source;
-      const retryBase = Number(this.env.NEUROVAULT_RETRY_BASE_MS);
-      const transport = new Transport({
-        baseUrl: g.baseUrl,
-        token,
-        authScheme: g.authScheme,
-        timeoutMs: g.timeoutMs,
-        retries: g.retries,
-        userAgent: this.userAgent,
-        retryBaseMs: Number.isFinite(retryBase) && retryBase >= 0 ? retryBase : undefined,
-        log: this.log,
-      });
-      this.onClose(() => transport.close());
-      return transport;
+      return this.newTransport({ baseUrl: g.baseUrl, token });
     })();
     return this.transportPromise;
   }

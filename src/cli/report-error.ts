@@ -2,6 +2,9 @@ import { CommanderError } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
 import { HttpError } from '../http/errors.js';
 import type { Context } from './context.js';
+import { BEARER_HINT, describeTokenSource, loginHint, rejectedHint } from './auth-hints.js';
+import { DEFAULT_BASE_URL } from './globals.js';
+import { configPath } from '../config.js';
 
 /** Prints one line (plus a hint) for any failure and returns the SPEC's exit code. */
 export function reportError(err: unknown, ctx: Context, signal?: 'SIGINT' | 'SIGTERM'): number {
@@ -33,25 +36,18 @@ export function reportError(err: unknown, ctx: Context, signal?: 'SIGINT' | 'SIG
 
 function httpHint(err: HttpError, ctx: Context): string | undefined {
   const g = safeGlobals(ctx);
-  const tokenPage = `${g?.baseUrl ?? 'https://neurovault.org'}/accounts/token/`;
+  const baseUrl = g?.baseUrl ?? DEFAULT_BASE_URL;
   if (err.status === 401) {
     const challenge = String(err.headers['www-authenticate'] ?? '');
-    if (g?.authScheme === 'bearer' && /^token/i.test(challenge)) {
-      return 'the server asks for "Authorization: Token <key>" but --auth-scheme is bearer; neurovault.org has accepted only Token since 2023, so drop --auth-scheme bearer';
-    }
-    if (ctx.tokenSource === 'none') {
-      return `set NEUROVAULT_TOKEN, pass --token-file <path>, or run "neurovault auth login" (get your key at ${tokenPage})`;
-    }
-    return `the token from ${describeSource(ctx.tokenSource)} was rejected; get a fresh key at ${tokenPage} and run "neurovault auth login"`;
+    if (g?.authScheme === 'bearer' && /^token/i.test(challenge)) return BEARER_HINT;
+    if (ctx.tokenSource === 'none') return loginHint(baseUrl);
+    const source = describeTokenSource(ctx.tokenSource, { tokenFile: g?.tokenFile, configPath: configPath(ctx.env) });
+    return `the token from ${source} was rejected: ${rejectedHint(baseUrl, g?.authScheme ?? 'token')}`;
   }
   if (err.status === 403) {
     return 'only the owner or a contributor may do this; a private collection must be addressed by its 8-letter token';
   }
   return undefined;
-}
-
-function describeSource(source: string): string {
-  return source === 'env' ? 'NEUROVAULT_TOKEN' : source === 'token-file' ? '--token-file' : 'the saved login';
 }
 
 function isAbort(err: unknown): boolean {

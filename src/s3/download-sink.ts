@@ -3,7 +3,6 @@ import './v8-tuning.js';
 import { createHash } from 'node:crypto';
 import type { Context } from '../cli/context.js';
 import type { Sink, StageOptions, StagedFile } from '../download/sink.js';
-import { UsageError } from '../errors.js';
 import { HttpError } from '../http/errors.js';
 import { checksumOfBuffer } from './checksum.js';
 import type { CompletedPart, S3Client } from './client.js';
@@ -126,21 +125,11 @@ export class S3Sink implements Sink {
   }
 
   async stage(path: string, _options: StageOptions): Promise<StagedFile> {
-    return new S3StagedFile(this, this.key(path), path);
+    return new S3StagedFile(this.client, this.bucket, this.key(path), path, (action, err) => this.failure(action, err));
   }
 
-  /** @internal used by S3StagedFile */
-  get s3(): S3Client {
-    return this.client;
-  }
-
-  /** @internal */
-  get bucketName(): string {
-    return this.bucket;
-  }
-
-  /** @internal: S3 failures as one-line CLI errors naming the object. */
-  failure(action: string, err: unknown): Error {
+  /** S3 failures as one-line CLI errors naming the destination. */
+  private failure(action: string, err: unknown): Error {
     return s3Failure(`${action} (${this.location})`, err, this.fc);
   }
 
@@ -183,9 +172,11 @@ class S3StagedFile implements StagedFile {
   private upload?: { id: string; parts: CompletedPart[] };
 
   constructor(
-    private readonly sink: S3Sink,
+    private readonly s3: S3Client,
+    private readonly bucket: string,
     private readonly key: string,
     private readonly path: string,
+    private readonly failure: (action: string, err: unknown) => Error,
   ) {}
 
   get keptBytes(): number {
@@ -218,8 +209,7 @@ class S3StagedFile implements StagedFile {
   }
 
   async commit(): Promise<void> {
-    const s3 = this.sink.s3;
-    const bucket = this.sink.bucketName;
+    const { s3, bucket } = this;
     const contentType = guessContentType(this.path);
     try {
       if (!this.upload) {
@@ -242,7 +232,7 @@ class S3StagedFile implements StagedFile {
       }
     } catch (err) {
       await this.abort();
-      throw this.sink.failure(`upload ${this.path}`, err);
+      throw this.failure(`upload ${this.path}`, err);
     }
     this.chunks = [];
     this.buffered = 0;
@@ -266,8 +256,7 @@ class S3StagedFile implements StagedFile {
   }
 
   private async sendPart(data: Buffer): Promise<void> {
-    const s3 = this.sink.s3;
-    const bucket = this.sink.bucketName;
+    const { s3, bucket } = this;
     try {
       if (!this.upload) {
         const contentType = guessContentType(this.path);
@@ -284,21 +273,13 @@ class S3StagedFile implements StagedFile {
       this.upload.parts.push({ partNumber, etag, crc32: sum.crc32?.() });
     } catch (err) {
       await this.abort();
-      throw this.sink.failure(`upload ${this.path}`, err);
+      throw this.failure(`upload ${this.path}`, err);
     }
   }
 
   private async abort(): Promise<void> {
     const upload = this.upload;
     this.upload = undefined;
-    if (upload) await this.sink.s3.abortMultipartUpload(this.sink.bucketName, this.key, upload.id).catch(() => undefined);
+    if (upload) await this.s3.abortMultipartUpload(this.bucket, this.key, upload.id).catch(() => undefined);
   }
-}
-
-/** For tests and messages: the key a layout path lands on. */
-export function sinkKey(out: string, path: string): string {
-  const loc = parseS3Uri(out);
-  const prefix = loc.key === '' || loc.key.endsWith('/') ? loc.key : `${loc.key}/`;
-  if (path.split('/').some((s) => s === '..')) throw new UsageError(`refusing unsafe path "${path}"`);
-  return prefix + path;
 }

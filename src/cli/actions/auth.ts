@@ -4,9 +4,13 @@ import type { User } from '../../api/schemas.js';
 import { configPath, readConfig, removeConfigToken, writeConfig, type TokenSource } from '../../config.js';
 import { AuthError, InterruptedError, UsageError } from '../../errors.js';
 import { HttpError } from '../../http/errors.js';
-import { redactSecret } from '../../http/redact.js';
-import { Transport } from '../../http/transport.js';
 import type { IO } from '../../output/io.js';
+import {
+  describeTokenSource as describeSource,
+  loginHint as baseLoginHint,
+  rejectedHint as baseRejectedHint,
+  tokenPage as hintTokenPage,
+} from '../auth-hints.js';
 
 export interface AuthLoginOptions {
   withToken?: boolean;
@@ -16,25 +20,15 @@ export interface AuthLoginOptions {
 const MAX_TOKEN_INPUT = 4096;
 
 function tokenPage(ctx: Context): string {
-  return `${ctx.globals.baseUrl}/accounts/token/`;
+  return hintTokenPage(ctx.globals.baseUrl);
 }
 
-/** How to get a token in, for hints: never suggests a flag that carries the token itself. */
 export function loginHint(ctx: Context): string {
-  return `set NEUROVAULT_TOKEN, pass --token-file <path>, or run "neurovault auth login" (get your key at ${tokenPage(ctx)})`;
+  return baseLoginHint(ctx.globals.baseUrl);
 }
 
 export function describeTokenSource(ctx: Context, source: TokenSource): string {
-  switch (source) {
-    case 'env':
-      return 'NEUROVAULT_TOKEN';
-    case 'token-file':
-      return `--token-file ${ctx.globals.tokenFile ?? ''}`.trim();
-    case 'config':
-      return configPath(ctx.env);
-    default:
-      return 'nowhere';
-  }
+  return describeSource(source, { tokenFile: ctx.globals.tokenFile, configPath: configPath(ctx.env) });
 }
 
 /**
@@ -136,30 +130,13 @@ export async function runAuthLogout(ctx: Context): Promise<void> {
 }
 
 function rejectedHint(ctx: Context): string {
-  if (ctx.globals.authScheme === 'bearer') {
-    return 'neurovault.org has accepted only "Authorization: Token <key>" since 2023; drop --auth-scheme bearer';
-  }
-  return `copy the key again from ${tokenPage(ctx)} (regenerating it there invalidates the old one)`;
+  return baseRejectedHint(ctx.globals.baseUrl, ctx.globals.authScheme);
 }
 
 /** GET /api/user/ with a token that is not (yet) the configured one. */
 async function whoAmI(ctx: Context, token: string): Promise<User> {
-  const g = ctx.globals;
-  const transport = new Transport({
-    baseUrl: g.baseUrl,
-    token,
-    authScheme: g.authScheme,
-    timeoutMs: g.timeoutMs,
-    retries: g.retries,
-    userAgent: ctx.userAgent,
-    // ctx.log only knows the configured token; this one is scrubbed here.
-    log: (line) => ctx.log(redactSecret(line, token)),
-  });
-  try {
-    return await new NeuroVaultClient(transport, g.baseUrl, { warn: (m) => ctx.warn(m) }).user(ctx.signal);
-  } finally {
-    await transport.close();
-  }
+  const transport = await ctx.newTransport({ baseUrl: ctx.globals.baseUrl, token });
+  return new NeuroVaultClient(transport, ctx.globals.baseUrl, { warn: (m) => ctx.warn(m) }).user(ctx.signal);
 }
 
 async function readTokenFromStdin(io: IO): Promise<string> {
