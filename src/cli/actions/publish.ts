@@ -24,6 +24,12 @@ import { buildImageForm } from '../../upload/form.js';
 import { preferLowMemoryWasm } from '../../upload/memory.js';
 import { requireToken } from './auth.js';
 
+/**
+ * NeuroVault checks and thumbnails a map before it answers an upload, and its gunicorn workers may take
+ * up to 120 s (API.md §9): waiting less would report a failure for an image that was in fact created.
+ */
+const UPLOAD_ANSWER_MS = 120_000;
+
 export interface CollectionsCreateOptions {
   name?: string;
   doi?: string;
@@ -192,7 +198,7 @@ export async function runImagesUpload(paths: string[], opts: ImagesUploadOptions
         api,
         ref,
         () => buildImageForm({ fields: [['name', item.name], ...fields], path: send.path, filename }),
-        { signal: ctx.signal },
+        { signal: ctx.signal, timeoutMs: Math.max(ctx.globals.timeoutMs, UPLOAD_ANSWER_MS) },
       );
       await scratch.release(send.path);
       created.push(image);
