@@ -105,6 +105,20 @@ describe('query commands against the stand-in (DOI filter ignored, 2,600+ collec
     assert.ok(rows.every((x) => x.random_property_1 === 42));
   });
 
+  test('--where on collection.<field> fetches each image\'s collection once', async () => {
+    nv.requests.length = 0;
+    const id = String(nv.seedDoiCollectionId);
+    const r = await cli(['images', 'list', '--collection', id, '--all', '--where', `collection.DOI=${SEED_DOI.toUpperCase()}`, '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as { collection_id: number }[];
+    assert.ok(rows.length >= 2);
+    assert.ok(rows.every((x) => x.collection_id === nv.seedDoiCollectionId));
+    assert.equal(nv.requests.filter((q) => q.path === `/api/collections/${id}/`).length, 1);
+    const none = await cli(['images', 'list', '--collection', id, '--all', '--where', 'collection.DOI=null', '-o', 'json']);
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(none.stdout.trim(), '[]');
+  });
+
   test('piped output is plain TSV: no colour, no box characters', async () => {
     const r = await cli(['collections', 'list', '--limit', '5'], { FORCE_COLOR: '1', TERM: 'xterm-256color' });
     assert.equal(r.code, 0, r.stderr);
