@@ -7,7 +7,7 @@
 // reported. Then the peak RSS of one --rss-mib file through `/usr/bin/time -v`.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -150,6 +150,7 @@ async function peakRss(mib: number): Promise<number> {
   }
 }
 
+const loadBefore = loadavg()[0]!;
 const all: Row[] = [];
 for (const latency of values.latencies!.split(',').map(Number)) all.push(...(await benchLatency(latency)));
 const rss = await peakRss(Number(values['rss-mib']));
@@ -169,5 +170,8 @@ for (const latency of new Set(all.map((r) => r.latency))) {
     );
   }
 }
-process.stdout.write(`${files} files × ${fileBytes} bytes, median of ${rounds} interleaved rounds, output in ${values.dir}\n\n${lines.join('\n')}\n\n`);
+process.stdout.write(
+  `${files} files × ${fileBytes} bytes, median of ${rounds} interleaved rounds, output in ${values.dir}; ` +
+    `${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before / ${loadavg()[0]!.toFixed(1)} after\n\n${lines.join('\n')}\n\n`,
+);
 process.stdout.write(`peak RSS, one ${values['rss-mib']} MiB file: ${rss.toFixed(0)} MiB\n`);

@@ -334,6 +334,12 @@ describe('s3 errors and credentials', () => {
     assert.match(nb.stderr, /hint: create it with: neurovault s3 mb s3:\/\/no-such-bucket-here/);
   });
 
+  test('a recursive copy from a missing bucket stops at the listing with exit 4', async () => {
+    const r = await nv(['s3', 'cp', 's3://no-such-bucket-here/x', 'nothing', '--recursive']);
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /^neurovault: cp failed: s3:\/\/no-such-bucket-here\/x to nothing: NoSuchBucket: /m);
+  });
+
   test('usage errors are exit 2: missing source, directory without --recursive, "-" with --recursive', async () => {
     const missing = await nv(['s3', 'cp', 'does-not-exist.bin', `s3://${BUCKET}/x`]);
     assert.equal(missing.code, 2);
@@ -400,6 +406,24 @@ describe('s3 multipart against a scripted server: retries and abort', () => {
   };
   const PART = 5 * MiB;
 
+  test('listing keys are URL-decoded only when the answer says <EncodingType>url</EncodingType>', async () => {
+    const page = (encoded: boolean) =>
+      `<ListBucketResult>${encoded ? '<EncodingType>url</EncodingType>' : ''}<IsTruncated>false</IsTruncated>` +
+      '<Contents><Key>a%2Bb+c%25.txt</Key><LastModified>2024-01-02T03:04:05.000Z</LastModified><Size>3</Size><ETag>"x"</ETag></Contents></ListBucketResult>';
+    let encoded = true;
+    const srv = await scripted((_hit, res) => xml(res, 200, page(encoded)));
+    try {
+      const one = await nv(['s3', 'ls', 's3://bkt/', '--recursive', '-o', 'json'], { endpoint: srv.endpoint });
+      assert.deepEqual((JSON.parse(one.stdout) as { key: string }[]).map((o) => o.key), ['a+b c%.txt']);
+      encoded = false;
+      const two = await nv(['s3', 'ls', 's3://bkt/', '--recursive', '-o', 'json'], { endpoint: srv.endpoint });
+      assert.deepEqual((JSON.parse(two.stdout) as { key: string }[]).map((o) => o.key), ['a%2Bb+c%25.txt']);
+      assert.ok(srv.hits.every((h) => h.url.includes('encoding-type=url')));
+    } finally {
+      await srv.close();
+    }
+  });
+
   test('a 503 SlowDown on a part is retried with the whole part re-sent', async () => {
     await writeFile(join(work, 'f12m.bin'), randomBytes(12 * MiB));
     let failed = false;
@@ -449,6 +473,53 @@ describe('s3 multipart against a scripted server: retries and abort', () => {
       assert.ok(!srv.hits.some((h) => h.method === 'POST' && h.url.includes('uploadId=U2')), 'never completed');
     } finally {
       await srv.close();
+    }
+  });
+  test('Ctrl-C: exit 130, the multipart upload is aborted, a download leaves neither file nor .part', async () => {
+    let firstPart: () => void = () => undefined;
+    const partArrived = new Promise<void>((r) => (firstPart = r));
+    const srv = await scripted((hit, res) => {
+      if (hit.method === 'POST' && hit.url.includes('uploads')) return xml(res, 200, '<InitiateMultipartUploadResult><UploadId>U3</UploadId></InitiateMultipartUploadResult>');
+      if (hit.method === 'DELETE') return xml(res, 204, '');
+      if (hit.method === 'GET') {
+        // Headers and the first bytes of a 12 MiB object, then nothing: the client is mid-body when interrupted.
+        res.writeHead(206, { 'content-length': String(5 * MiB), 'content-range': `bytes 0-${5 * MiB - 1}/${12 * MiB}`, etag: '"e"' });
+        res.write(Buffer.alloc(64 * 1024));
+        firstPart();
+        return;
+      }
+      firstPart(); // a part PUT: never answered
+    });
+    try {
+      const interrupt = (child: import('node:child_process').ChildProcess) => void partArrived.then(() => setTimeout(() => child.kill('SIGINT'), 100));
+      const up = await runCli(['--endpoint-url', srv.endpoint, 's3', 'cp', 'f12m.bin', 's3://bkt/k', '--multipart-threshold', '5MB', '--part-size', '5MB'], {
+        env: KEYS,
+        cwd: work,
+        onSpawn: interrupt,
+      });
+      assert.equal(up.code, 130, up.stderr);
+      assert.ok(srv.hits.some((h) => h.method === 'DELETE' && h.url.includes('uploadId=U3')), 'AbortMultipartUpload sent after Ctrl-C');
+    } finally {
+      await srv.close();
+    }
+    let bodyStarted: () => void = () => undefined;
+    const started = new Promise<void>((r) => (bodyStarted = r));
+    const dl = await scripted((hit, res) => {
+      res.writeHead(206, { 'content-length': String(5 * MiB), 'content-range': `bytes 0-${5 * MiB - 1}/${12 * MiB}`, etag: '"e"' });
+      res.write(Buffer.alloc(64 * 1024));
+      bodyStarted();
+    });
+    try {
+      const down = await runCli(['--endpoint-url', dl.endpoint, 's3', 'cp', 's3://bkt/k', 'interrupted.bin', '--part-size', '5MB'], {
+        env: KEYS,
+        cwd: work,
+        onSpawn: (child) => void started.then(() => setTimeout(() => child.kill('SIGINT'), 100)),
+      });
+      assert.equal(down.code, 130, down.stderr);
+      assert.equal(await exists(join(work, 'interrupted.bin')), false);
+      assert.equal(await exists(join(work, 'interrupted.bin.part')), false);
+    } finally {
+      await dl.close();
     }
   });
 });

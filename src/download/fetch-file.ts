@@ -75,7 +75,12 @@ function judge(err: unknown): Verdict {
     return { retry: true, transient: err.kind === 'size', reset: true, message, integrity: err.kind === 'sha256' };
   }
   if (err instanceof HttpError) {
-    if (!RETRYABLE_STATUSES.has(err.status)) return { retry: false, transient: false, reset: false, message };
+    // The transport's wording is about API bodies ("…, not JSON"); for a file the status says it all.
+    const said = `${err.method} ${err.url}: HTTP ${err.status}`;
+    if (!RETRYABLE_STATUSES.has(err.status)) {
+      const why = err.status === 404 || err.status === 410 ? ' (the file is missing on the server)' : err.detail ? ` (${err.detail})` : '';
+      return { retry: false, transient: false, reset: false, message: `${said}${why}` };
+    }
     const after = parseRetryAfter(err.headers['retry-after']);
     return {
       retry: after === undefined || after <= MAX_RETRY_AFTER_MS,
@@ -83,7 +88,7 @@ function judge(err: unknown): Verdict {
       transient: err.status !== 429,
       reset: false,
       retryAfterMs: after,
-      message,
+      message: said,
     };
   }
   const code = errorCode(err);

@@ -87,18 +87,34 @@ export class LocalSink implements Sink {
   }
 
   async digest(path: string, signal?: AbortSignal): Promise<{ bytes: number; sha256: string } | undefined> {
-    const hash = createHash('sha256');
-    let bytes = 0;
+    let fh: FileHandle;
     try {
-      for await (const chunk of createReadStream(this.resolvePath(path), { highWaterMark: READ_CHUNK, signal })) {
-        hash.update(chunk as Buffer);
-        bytes += (chunk as Buffer).length;
-      }
+      fh = await open(this.resolvePath(path), 'r');
     } catch (err) {
       if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
       throw err;
     }
-    return { bytes, sha256: hash.digest('hex') };
+    try {
+      // One buffer per call, sized to the file: a re-run hashes thousands of small files, and a fresh
+      // 1 MiB stream buffer per read would mostly feed the garbage collector.
+      const { size } = await fh.stat();
+      const buf = Buffer.allocUnsafe(Math.max(1, Math.min(READ_CHUNK, size + 1)));
+      const hash = createHash('sha256');
+      let bytes = 0;
+      for (;;) {
+        signal?.throwIfAborted();
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        hash.update(buf.subarray(0, bytesRead));
+        bytes += bytesRead;
+      }
+      return { bytes, sha256: hash.digest('hex') };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+      throw err;
+    } finally {
+      await fh.close();
+    }
   }
 
   async stage(path: string, options: StageOptions): Promise<StagedFile> {

@@ -21,17 +21,24 @@ const REDRAW_MS = 120;
  * per chunk, so a fast loopback download does not spend its time repainting the terminal.
  */
 export async function spinnerProgress(io: IO, total: number): Promise<Progress> {
+  // A pty without a size (`script` into /dev/null, some CI runners) reports 0 columns, and ora then
+  // clears an infinite number of lines: no live line there.
+  const columns = (io.stderr as NodeJS.WriteStream).columns;
+  if (typeof columns === 'number' && columns <= 0) return silentProgress(io);
   const { default: ora } = await import('ora');
-  const spinner = ora({ stream: io.stderr as NodeJS.WriteStream, text: '', discardStdin: false }).start();
   const started = Date.now();
   let bytes = 0;
   let done = 0;
   let failed = 0;
-  const render = () => {
+  const line = () => {
     const secs = Math.max(0.001, (Date.now() - started) / 1000);
-    spinner.text = `files ${done}/${total}${failed ? ` (${failed} failed)` : ''} · ${formatBytes(bytes)} · ${formatBytes(bytes / secs)}/s`;
+    return `files ${done}/${total}${failed ? ` (${failed} failed)` : ''} · ${formatBytes(bytes)} · ${formatBytes(bytes / secs)}/s`;
   };
-  render();
+  // The first frame already carries the line, so even a run shorter than one redraw shows it.
+  const spinner = ora({ stream: io.stderr as NodeJS.WriteStream, text: line(), discardStdin: false }).start();
+  const render = () => {
+    spinner.text = line();
+  };
   const timer = setInterval(render, REDRAW_MS);
   timer.unref();
   return {

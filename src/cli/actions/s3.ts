@@ -140,7 +140,6 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
   if ((src.kind === 'stream' || dst.kind === 'stream') && flags.recursive) {
     throw new UsageError('Streaming currently is only compatible with non-recursive cp commands');
   }
-  const g = ctx.globals;
   const filter = compileFilters(flags.filters);
   const objectHeaders = headersFromFlags(flags);
   const replaceMetadata = Object.keys(objectHeaders).length > 0 || flags.contentType !== undefined;
@@ -148,8 +147,11 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
     const type = flags.contentType ?? (flags.guessMimeType ? guessContentType(name) : undefined);
     return type ? { ...objectHeaders, 'content-type': type } : objectHeaders;
   };
-  // Flags are checked before the credentials, and both before any request.
+  // Flags and the local source are checked before the credentials, and all of it before any request.
   const draft = tuningFromFlags(flags);
+  if (src.kind === 'local' && !(await stat(src.path).catch(() => undefined))) {
+    throw new UsageError(`The user-provided path ${src.path} does not exist.`);
+  }
   const { client, aws, fc } = await openS3Session(ctx, { bucket: dst.kind === 's3' ? dst.loc.bucket : src.kind === 's3' ? src.loc.bucket : undefined });
   const tuning = applyProfileTuning(draft, aws.s3);
   // Every request in flight listens on the run's abort signal; that is many listeners, not a leak.
@@ -177,14 +179,15 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
       return;
     }
     await report.start(task.record.bytes);
+    let bytes: number | undefined;
     try {
-      const bytes = await task.run();
-      report.done({ ...task.record, bytes: bytes ?? task.record.bytes });
+      bytes = await task.run();
     } catch (err) {
       throw s3Failure(`${task.record.action} failed: ${task.record.source} to ${task.record.destination}`, err, fc);
     } finally {
       report.stop();
     }
+    report.done({ ...task.record, bytes: bytes ?? task.record.bytes });
     if (jsonToStdout) await report.finish(report.actions, columns);
     return;
   }
@@ -192,6 +195,7 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
   const skipped: string[] = [];
   const tasks = planRecursive(src, dst, { filter, contentHeaders, objectHeaders, replaceMetadata, ctx, s, followSymlinks: flags.followSymlinks, skipped, report, fc });
   let failures = 0;
+  const reported = new WeakSet<object>();
   await report.start(undefined);
   try {
     await forEachBounded(
@@ -209,7 +213,10 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
           if (ctx.signal.aborted) throw err;
           const failure = s3Failure(`${task.record.action} failed: ${task.record.source} to ${task.record.destination}`, err, fc);
           // Bad keys, a missing bucket or no permission fail every file alike: stop at the first.
-          if (failure.exitCode === ExitCode.auth || s3Code(err) === 'NoSuchBucket') throw failure;
+          if (failure.exitCode === ExitCode.auth || s3Code(err) === 'NoSuchBucket') {
+            reported.add(failure);
+            throw failure;
+          }
           failures++;
           report.error(failure);
         }
@@ -219,7 +226,8 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
   } catch (err) {
     report.stop();
     await report.finish(report.actions, columns).catch(() => undefined);
-    if (err instanceof CliError || ctx.signal.aborted) throw err;
+    if (reported.has(err as object) || ctx.signal.aborted) throw err;
+    // The listing or the walk failed (a missing bucket, an unreadable directory, a usage problem).
     throw s3Failure(`cp failed: ${srcArg} to ${dstArg}`, err, fc);
   }
   report.stop();
@@ -482,11 +490,15 @@ class Reporter {
   }
 
   async start(totalBytes: number | undefined): Promise<void> {
-    if (!this.ctx.globals.progress || this.onlyErrors) return;
     if (totalBytes !== undefined) this.expect(totalBytes);
+    const stream = this.ctx.io.stderr as NodeJS.WriteStream;
+    // A pseudo-terminal without a size (script(1), some CI runners) reports 0 columns, and ora then
+    // computes an infinite line count and spins clearing lines forever.
+    if (!this.ctx.globals.progress || this.onlyErrors || !(stream.columns > 0)) return;
     const { default: ora } = await import('ora');
     this.started = Date.now();
-    this.spinner = ora({ stream: this.ctx.io.stderr as NodeJS.WriteStream, text: 'starting' }).start();
+    // stdin may be the data being uploaded ("cp - s3://…"): ora must not touch it.
+    this.spinner = ora({ stream, text: 'starting', discardStdin: false }).start();
     this.timer = setInterval(() => this.render(), 200);
     this.timer.unref();
   }
