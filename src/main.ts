@@ -17,6 +17,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   }
   const env = process.env;
   const io = processIO(env);
+  // `neurovault … | head` closes the pipe early: that is the reader's choice, not an error to report.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   const controller = new AbortController();
   let interrupted: 'SIGINT' | 'SIGTERM' | undefined;
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {

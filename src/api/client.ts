@@ -214,7 +214,8 @@ export class NeuroVaultClient {
   private sameServer(link: string): URL {
     const next = new URL(link, this.baseUrl);
     const base = new URL(this.baseUrl);
-    if (next.hostname === base.hostname && next.origin !== base.origin) {
+    // Only a scheme flip on default ports (http://host/ for https://host/); another port is another server.
+    if (next.hostname === base.hostname && next.protocol !== base.protocol && next.port === '' && base.port === '') {
       return new URL(`${next.pathname}${next.search}`, base.origin);
     }
     return next;

@@ -60,6 +60,15 @@ export interface Outcome {
   interrupted: boolean;
 }
 
+interface Landed {
+  entry: ManifestEntry;
+  fetched: boolean;
+  /** The manifest line differs from the previous run's. */
+  changed: boolean;
+  /** Puts a fetched file under its final name (see FetchedFile.commit). */
+  commit?: () => Promise<void>;
+}
+
 /** How many transient failures in a row (all workers together) mean the server is down. */
 export const DEFAULT_BREAKER_THRESHOLD = 20;
 
@@ -87,7 +96,7 @@ export async function runEngine(items: readonly DownloadItem[], opts: EngineOpti
   };
 
   /** The network half of one image: verify what is there, or fetch the file into place. */
-  const land = async (item: DownloadItem): Promise<{ entry: ManifestEntry; fetched: boolean; changed: boolean }> => {
+  const land = async (item: DownloadItem): Promise<Landed> => {
     const skipped = opts.force ? undefined : await verifiedEntry(item, opts);
     if (skipped) {
       const entry = entryFor(item, skipped.bytes, skipped.sha256);
@@ -97,11 +106,15 @@ export async function runEngine(items: readonly DownloadItem[], opts: EngineOpti
       { url: item.fileUrl, path: item.path, expect: item.expect, resumeStamp: stampOf(item.modifyDate) },
       deps,
     );
-    return { entry: entryFor(item, file.bytes, file.sha256), fetched: true, changed: true };
+    return { entry: entryFor(item, file.bytes, file.sha256), fetched: true, changed: true, commit: file.commit };
   };
 
-  /** The local half: the metadata sidecar (after the file, so it never describes bytes that are not there), then the manifest. */
-  const record = async (item: DownloadItem, landed: { entry: ManifestEntry; fetched: boolean; changed: boolean }): Promise<void> => {
+  /**
+   * The local half: the rename into place, then the metadata sidecar (after the file, so it never
+   * describes bytes that are not there), then the manifest line.
+   */
+  const record = async (item: DownloadItem, landed: Landed): Promise<void> => {
+    if (landed.commit) await landed.commit();
     if (landed.fetched) await opts.sink.writeText(item.metadataPath, metadataJson(item));
     else await ensureMetadata(opts.sink, item);
     if (landed.changed) manifest.set(landed.entry);
@@ -122,8 +135,8 @@ export async function runEngine(items: readonly DownloadItem[], opts: EngineOpti
   };
 
   const worker = async (): Promise<void> => {
-    // Each worker records image k while it already requests image k+1: the sidecar write is local disk
-    // work that need not hold up the network.
+    // Each worker records image k (rename, sidecar, manifest) while it already requests image k+1: local
+    // disk work need not hold up the network. One record in flight per worker keeps memory bounded.
     let recording: Promise<void> = Promise.resolve();
     try {
       while (!stopped && !opts.signal.aborted) {
@@ -180,7 +193,8 @@ async function verifiedEntry(item: DownloadItem, opts: EngineOptions): Promise<M
   const onDisk = await opts.sink.digest(item.path, opts.signal);
   if (!onDisk) return undefined;
   if (onDisk.bytes !== prev.bytes || onDisk.sha256 !== prev.sha256) {
-    opts.warn(`image ${item.id}: ${item.path} differs from the manifest (${onDisk.bytes} bytes, sha256 ${onDisk.sha256.slice(0, 12)}…); fetching it again`);
+    const found = `${onDisk.bytes} bytes, sha256 ${onDisk.sha256.slice(0, 12)}…`;
+    opts.warn(`image ${item.id}: ${item.path} differs from the manifest (${found}); fetching it again`);
     return undefined;
   }
   return prev;

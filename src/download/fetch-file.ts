@@ -22,6 +22,11 @@ export interface FetchedFile {
   attempts: number;
   /** Continued bytes kept by an earlier run. */
   resumed: boolean;
+  /**
+   * Publishes the checked file under its final name. Left to the caller so the rename (and the last
+   * write) overlap the next request; until it is called the file is only a `*.part`.
+   */
+  commit(): Promise<void>;
 }
 
 export interface FetchDeps {
@@ -112,10 +117,9 @@ export async function fetchFile(job: FileJob, deps: FetchDeps): Promise<FetchedF
       try {
         await deps.breaker.ready(deps.signal);
         const { bytes, sha256 } = await attemptOnce(job, staged, deps);
-        await staged.commit();
         settled = true;
         deps.breaker.success();
-        return { bytes, sha256, attempts: attempt, resumed };
+        return { bytes, sha256, attempts: attempt, resumed, commit: () => staged.commit() };
       } catch (err) {
         if (deps.signal.aborted) throw err;
         const v = judge(err);

@@ -153,6 +153,8 @@ class LocalStagedFile implements StagedFile {
    * many file systems (≈1 ms on a cloud VM's ext4), and it need not wait for the response headers.
    */
   private early?: Promise<FileHandle>;
+  /** The last write and the close of a successful append, finished off the worker's path (see append). */
+  private tail?: Promise<void>;
 
   constructor(
     private readonly final: string,
@@ -173,11 +175,24 @@ class LocalStagedFile implements StagedFile {
     if (early) await (await early.catch(() => undefined))?.close();
   }
 
+  /** Waits for a deferred tail; its error is rethrown only where the bytes must be good (commit). */
+  private async settle(rethrow: boolean): Promise<void> {
+    const tail = this.tail;
+    this.tail = undefined;
+    if (!tail) return;
+    try {
+      await tail;
+    } catch (err) {
+      if (rethrow) throw err;
+    }
+  }
+
   get keptBytes(): number {
     return this.kept;
   }
 
   async *readKept(): AsyncIterable<Buffer> {
+    await this.settle(false);
     if (this.kept === 0) return;
     let left = this.kept;
     for await (const chunk of createReadStream(this.part, { highWaterMark: READ_CHUNK, end: this.kept - 1 })) {
@@ -192,6 +207,7 @@ class LocalStagedFile implements StagedFile {
     // exact after a failure without a stat. Chunks are gathered into one writev of up to WRITE_BATCH
     // bytes, because every write is a thread-pool round trip and loopback bodies arrive in 16–64 KiB
     // pieces; memory stays bounded by the batch.
+    await this.settle(false);
     let fh: FileHandle;
     if (this.early && this.kept === 0) {
       const early = this.early;
@@ -225,32 +241,46 @@ class LocalStagedFile implements StagedFile {
       }
     };
     try {
-      try {
-        for await (const chunk of body) {
-          batch.push(chunk);
-          batched += chunk.length;
-          if (batched >= WRITE_BATCH) await flush();
-        }
-      } finally {
-        // What arrived before a failure is good data: keep it for the resume.
-        if (batched > 0) await flush();
+      for await (const chunk of body) {
+        batch.push(chunk);
+        batched += chunk.length;
+        if (batched >= WRITE_BATCH) await flush();
       }
-    } finally {
-      await fh.close();
+    } catch (err) {
+      // What arrived before a failure is good data: keep it for the resume, and count it before returning.
+      try {
+        if (batched > 0) await flush();
+      } finally {
+        await fh.close();
+      }
+      throw err;
     }
+    // The body is complete: the last write and the close finish while the worker already asks for the
+    // next file; commit() waits for them (and fails if they did).
+    this.tail = (async () => {
+      try {
+        if (batched > 0) await flush();
+      } finally {
+        await fh.close();
+      }
+    })();
+    this.tail.catch(() => undefined);
   }
 
   async reset(): Promise<void> {
+    await this.settle(false);
     this.kept = 0;
   }
 
   async commit(): Promise<void> {
+    await this.settle(true);
     await this.dropEarly();
     await rename(this.part, this.final);
     this.kept = 0;
   }
 
   async suspend(): Promise<void> {
+    await this.settle(false);
     await this.dropEarly();
     if (this.kept > 0 && this.resumeStamp !== undefined) {
       // The stamp in the mtime tells the next run which server version these bytes belong to.
@@ -262,6 +292,7 @@ class LocalStagedFile implements StagedFile {
   }
 
   async discard(): Promise<void> {
+    await this.settle(false);
     await this.dropEarly();
     this.kept = 0;
     await unlink(this.part).catch(() => undefined);

@@ -16,7 +16,11 @@ export async function openSink(out: string, ctx: Context): Promise<Sink> {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(out)?.[1]?.toLowerCase();
   if (scheme === 's3') {
     const mod = await loadSinkModule('./s3-sink.js');
-    if (!mod) throw new UsageError(`--out ${out}: writing to S3 is not available yet; download to a folder and use "neurovault s3 cp --recursive"`);
+    if (!mod) {
+      throw new UsageError(`--out ${out}: writing to S3 is not available yet`, {
+        hint: 'download to a folder, then "neurovault s3 cp --recursive"',
+      });
+    }
     return mod.createSink(out, ctx);
   }
   if (scheme !== undefined) throw new UsageError(`--out ${out}: unsupported destination; use a folder or s3://bucket/prefix`);

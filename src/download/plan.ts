@@ -56,7 +56,8 @@ export async function buildPlan(api: NeuroVaultClient, refs: readonly DownloadRe
   const consider = (image: Image, collection: Collection): boolean => {
     if (seen.has(image.id)) return true;
     seen.add(image.id);
-    const lookup = (field: string) => (field.startsWith('collection.') ? getPath(collection, field.slice('collection.'.length)) : getPath(image, field));
+    const lookup = (field: string) =>
+      field.startsWith('collection.') ? getPath(collection, field.slice('collection.'.length)) : getPath(image, field);
     if (opts.where.length && !matchesWhere(image, opts.where, lookup)) return true;
     selected.push({ image, collection });
     return selected.length < limit;

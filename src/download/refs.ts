@@ -8,7 +8,8 @@ export type DownloadRef =
   | { kind: 'doi'; doi: string; input: string };
 
 const REF_HELP =
-  'a collection id, collection:<id>, image:<id>, a DOI (10.x/…, doi:10.x/…, https://doi.org/10.x/…), a private token, or a neurovault collection/image URL';
+  'a collection id, collection:<id>, image:<id>, a DOI (10.x/…, doi:10.x/…, https://doi.org/10.x/…), ' +
+  'a private token, or a neurovault collection/image URL';
 
 /**
  * Reads one ref. A bare number is a collection (the common case: "download collection 1615"); an image

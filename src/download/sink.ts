@@ -58,14 +58,19 @@ export interface StagedFile {
 
   /**
    * Appends a body after the kept bytes. On failure, `keptBytes` tells what survived (the engine
-   * resumes from there), so a sink must not count bytes it did not store.
+   * resumes from there), so a sink must not count bytes it did not store. On success it may resolve once
+   * the body is consumed, with its last writes still in flight: `commit()` waits for them.
    */
   append(body: AsyncIterable<Buffer>): Promise<void>;
 
   /** Forgets the kept bytes: the next `append` starts the file from byte 0. */
   reset(): Promise<void>;
 
-  /** Publishes the file under its final path, atomically (local: rename). */
+  /**
+   * Publishes the file under its final path, atomically (local: rename). The engine calls it after the
+   * checks passed, while the worker already fetches its next file, so at most two files per worker are
+   * in a sink at once.
+   */
   commit(): Promise<void>;
 
   /** Keeps what was stored for a later run to resume (interrupt, retries exhausted on a transient error). */

@@ -1,4 +1,5 @@
-import { Agent, request as undiciRequest, type Dispatcher, type FormData } from 'undici';
+import type { Agent as AgentType, Dispatcher, FormData } from 'undici';
+import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import { HttpError, NetworkError, errorCode } from './errors.js';
@@ -66,6 +67,15 @@ export interface TransportResponse {
   url: URL;
 }
 
+// undici's package index also loads fetch, WebSocket, caches and mocks (~80 ms of every start-up here);
+// the CLI needs only the Agent and request(). undici has no `exports` map, so these paths are public.
+const require = createRequire(import.meta.url);
+const Agent = require('undici/lib/dispatcher/agent.js') as typeof AgentType;
+const dispatchRequest = require('undici/lib/api/api-request.js') as (
+  this: Dispatcher,
+  options: Dispatcher.RequestOptions,
+) => Promise<Dispatcher.ResponseData>;
+
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 const MAX_ERROR_BODY = 64 * 1024;
@@ -88,7 +98,7 @@ class AttemptFailure extends Error {
  */
 export class Transport {
   readonly baseOrigin: string;
-  private readonly agent: Agent;
+  private readonly agent: AgentType;
   private readonly opts: Required<Omit<TransportOptions, 'token' | 'log' | 'connections'>> &
     Pick<TransportOptions, 'token' | 'log'>;
 
@@ -212,8 +222,9 @@ export class Transport {
       this.opts.log?.(`> ${req.method} ${redactUrl(url)}${attemptNo > 1 ? ` (attempt ${attemptNo})` : ''}`);
       let res: Dispatcher.ResponseData;
       try {
-        res = await undiciRequest(url, {
-          dispatcher: this.agent,
+        res = await dispatchRequest.call(this.agent, {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
           method: req.method,
           headers,
           body: body as Dispatcher.DispatchOptions['body'],

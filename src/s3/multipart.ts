@@ -4,11 +4,12 @@ import type { S3Location } from './uri.js';
 import { checksumOfBuffer, checksumOfFileRange, type Checksummer } from './checksum.js';
 import type { CompletedPart } from './client.js';
 import { forEachBounded } from './pool.js';
+import { noteBytesMoved } from './v8-tuning.js';
 import { MAX_PARTS, partSizeFor, type TransferSettings } from './transfer.js';
 
 // Small files are read whole (one read, one request); bigger ones stream from disk so memory stays flat.
 const READ_WHOLE_BELOW = 1024 * 1024;
-const STREAM_CHUNK = 256 * 1024;
+const STREAM_CHUNK = 64 * 1024;
 
 /** A local file to S3: one PutObject below the threshold, else parts read by offset from the file. */
 export async function uploadFile(path: string, size: number, dst: S3Location, headers: Record<string, string>, s: TransferSettings): Promise<void> {
@@ -126,7 +127,14 @@ async function multipartUpload(dst: S3Location, headers: Record<string, string>,
 }
 
 function fileRange(path: string, start: number, length: number): RequestBody {
-  return length === 0 ? Buffer.alloc(0) : createReadStream(path, { start, end: start + length - 1, highWaterMark: STREAM_CHUNK });
+  return length === 0 ? Buffer.alloc(0) : counted(createReadStream(path, { start, end: start + length - 1, highWaterMark: STREAM_CHUNK }));
+}
+
+async function* counted(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    noteBytesMoved(chunk.length);
+    yield chunk;
+  }
 }
 
 /** Fixed-size chunks out of a stream; the last one may be shorter. */

@@ -5,6 +5,7 @@ import { ResponseShapeError } from '../http/errors.js';
 import type { TransportResponse } from '../http/transport.js';
 import { forEachBounded } from './pool.js';
 import type { TransferSettings } from './transfer.js';
+import { noteBytesMoved } from './v8-tuning.js';
 import type { S3Location } from './uri.js';
 
 export interface KnownObject {
@@ -107,9 +108,9 @@ export async function downloadToStream(src: S3Location, out: NodeJS.WritableStre
   return n;
 }
 
-// Socket chunks are gathered into one writev of ~1 MiB: few syscalls and thread-pool hops, and no
+// Socket chunks are gathered into one writev of ~256 KiB: few syscalls and thread-pool hops, and no
 // concatenated copies (big short-lived buffers are what inflates RSS).
-const WRITE_BATCH = 1024 * 1024;
+const WRITE_BATCH = 256 * 1024;
 
 async function writeAt(body: Readable, fh: FileHandle, offset: number, s: TransferSettings): Promise<number> {
   let pos = offset;
@@ -125,6 +126,7 @@ async function writeAt(body: Readable, fh: FileHandle, offset: number, s: Transf
       const { bytesWritten } = await fh.writev(chunks, pos);
       pos += bytesWritten;
       left -= bytesWritten;
+      noteBytesMoved(bytesWritten);
       s.progress?.(bytesWritten);
       if (left > 0) chunks = remainder(chunks, bytesWritten);
     }

@@ -6,7 +6,7 @@ import { NotFoundError } from '../../errors.js';
 import { parseWhere, matchesWhere, type WhereClause } from '../../filter/where.js';
 import { writeObject, writeRecords, type FormatOptions } from '../../output/format.js';
 import { COLLECTION_COLUMNS } from './columns.js';
-import { cacheDir } from '../../config.js';
+import { findCollectionsByDoi } from '../doi-lookup.js';
 
 function formatOptions(ctx: Context, defaults: string[]): FormatOptions {
   const g = ctx.globals;
@@ -33,7 +33,7 @@ export async function runCollectionsList(flags: CollectionsListFlags, ctx: Conte
   const cap = (items: Record<string, unknown>[]) => (all ? items : items.slice(0, limit ?? 100));
 
   if (doi !== undefined) {
-    const matches = cap((await findByDoi(doi, flags.cache !== false, ctx)).filter(keep));
+    const matches = cap((await findCollectionsByDoi(doi, ctx, { useCache: flags.cache !== false })).filter(keep));
     if (matches.length === 0) throw new NotFoundError(`no collection has DOI ${doi}`);
     await writeRecords(ctx.io, matches, fmt);
     return;
@@ -47,34 +47,6 @@ export async function runCollectionsList(flags: CollectionsListFlags, ctx: Conte
     signal: ctx.signal,
   });
   await writeRecords(ctx.io, items, fmt);
-}
-
-/** Cached index first (no network, no heavy modules), then the server, refreshing the index after a scan. */
-async function findByDoi(doi: string, useCache: boolean, ctx: Context): Promise<Record<string, unknown>[]> {
-  const { lookupDoiIndex, writeDoiIndex } = await import('../../api/doi-index.js');
-  const dir = cacheDir(ctx.env);
-  const { baseUrl, quiet } = ctx.globals;
-  if (useCache) {
-    const hit = await lookupDoiIndex(dir, baseUrl, doi);
-    if (hit) {
-      if (!quiet) ctx.warn(`answered from the collection index cached ${Math.round(hit.ageMs / 60_000)} min ago (--no-cache to ask the server)`);
-      return hit.matches;
-    }
-  }
-  const api = await ctx.api();
-  const result = await api.findCollectionsByDoi(doi, ctx.signal);
-  if (result.method === 'scan' && result.scanned) {
-    if (!quiet) {
-      ctx.warn(
-        `the server did not apply ?DOI=, so all ${result.scanned.length} public collections were scanned (pages of 1000 in parallel) and matched locally`,
-      );
-    }
-    const { normalizeDoi } = await import('../../api/refs.js');
-    await writeDoiIndex(dir, baseUrl, result.scanned, normalizeDoi).catch((err: Error) =>
-      ctx.log(`could not write the DOI index: ${err.message}`),
-    );
-  }
-  return result.matches;
 }
 
 export async function runCollectionsGet(ref: string, ctx: Context): Promise<void> {

@@ -1,5 +1,6 @@
 // First: V8 settings that must precede undici (faster exit, smaller young generation; see the module).
 import '../../s3/v8-tuning.js';
+import { findCollectionsByDoi } from '../doi-lookup.js';
 import type { Context } from '../context.js';
 import type { DownloadFlags } from '../commands/download.js';
 import { CliError, ExitCode, IntegrityError, InterruptedError, PartialFailureError, UsageError } from '../../errors.js';
@@ -69,7 +70,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     maxImages: settings.maxImages,
     shard: settings.shard,
     signal: ctx.signal,
-    findByDoi: (doi) => findByDoi(doi, ctx),
+    findByDoi: (doi) => findCollectionsByDoi(doi, ctx),
   });
 
   if (lock) applyLock(plan, lock, settings.shard, flags.lock!, ctx);
@@ -133,9 +134,8 @@ async function printPlan(plan: Plan, ctx: Context): Promise<void> {
   if (!g.quiet) {
     const known = plan.items.reduce((n, i) => n + (i.expect.bytes ?? 0), 0);
     const unknown = plan.items.filter((i) => i.expect.bytes === undefined).length;
-    ctx.warn(
-      `dry run: ${plan.items.length} image(s), ${formatBytes(known)}${unknown ? ` (+${unknown} of unknown size)` : ''} from ${plan.collections.size} collection(s); nothing fetched`,
-    );
+    const sizes = `${formatBytes(known)}${unknown ? ` (+${unknown} of unknown size)` : ''}`;
+    ctx.warn(`dry run: ${plan.items.length} image(s), ${sizes} from ${plan.collections.size} collection(s); nothing fetched`);
   }
 }
 
@@ -168,9 +168,8 @@ async function report(plan: Plan, outcome: Outcome, opts: ReportOptions, ctx: Co
     const rate = outcome.bytes > 0 ? ` (${formatBytes((outcome.bytes * 1000) / Math.max(1, ms))}/s)` : '';
     const stopped = outcome.notStarted > 0 ? `, ${outcome.notStarted} not started` : '';
     const head = outcome.interrupted ? 'interrupted: ' : '';
-    ctx.warn(
-      `${head}fetched ${outcome.fetched}, skipped ${outcome.skipped}, failed ${failures.length}${stopped} · ${formatBytes(outcome.bytes)} in ${formatSeconds(ms)}${rate} → ${opts.out}`,
-    );
+    const counts = `fetched ${outcome.fetched}, skipped ${outcome.skipped}, failed ${failures.length}${stopped}`;
+    ctx.warn(`${head}${counts} · ${formatBytes(outcome.bytes)} in ${formatSeconds(ms)}${rate} → ${opts.out}`);
   }
   if (g.output === 'json' || g.output === 'ndjson') {
     const summary = {
@@ -206,30 +205,7 @@ async function report(plan: Plan, outcome: Outcome, opts: ReportOptions, ctx: Co
     if (integrity > 0) {
       throw new PartialFailureError(`${integrity} file(s) differ from the lock ${opts.lockFile ?? ''} (--frozen)`, ExitCode.integrity);
     }
-    throw new PartialFailureError(`${failures.length} of ${plan.items.length + plan.unavailable.length} image(s) failed; the others are in place`);
+    const of = plan.items.length + plan.unavailable.length;
+    throw new PartialFailureError(`${failures.length} of ${of} image(s) failed; the others are in place`);
   }
-}
-
-/** The cached DOI index when fresh, else the server (as `collections list --doi` does). */
-async function findByDoi(doi: string, ctx: Context): Promise<Record<string, unknown>[]> {
-  const [{ lookupDoiIndex, writeDoiIndex }, { cacheDir }, { normalizeDoi }] = await Promise.all([
-    import('../../api/doi-index.js'),
-    import('../../config.js'),
-    import('../../api/refs.js'),
-  ]);
-  const dir = cacheDir(ctx.env);
-  const { baseUrl, quiet } = ctx.globals;
-  const hit = await lookupDoiIndex(dir, baseUrl, doi);
-  if (hit) return hit.matches;
-  const api = await ctx.api();
-  const result = await api.findCollectionsByDoi(doi, ctx.signal);
-  if (result.method === 'scan' && result.scanned) {
-    if (!quiet) {
-      ctx.warn(`the server did not apply ?DOI=, so all ${result.scanned.length} public collections were scanned and matched locally`);
-    }
-    await writeDoiIndex(dir, baseUrl, result.scanned, normalizeDoi).catch((err: Error) =>
-      ctx.log(`could not write the DOI index: ${err.message}`),
-    );
-  }
-  return result.matches;
 }

@@ -38,9 +38,10 @@ export async function runVerify(dir: string, ctx: Context): Promise<void> {
     const check = async (e: ManifestEntry): Promise<void> => {
       const found = await sink.digest(e.path, ctx.signal);
       const base = { id: e.id, path: e.path, expected_bytes: e.bytes, expected_sha256: e.sha256 };
-      if (!found) mismatches.push({ ...base, problem: 'missing', actual_bytes: null, actual_sha256: null });
-      else if (found.bytes !== e.bytes) mismatches.push({ ...base, problem: 'size', actual_bytes: found.bytes, actual_sha256: found.sha256 });
-      else if (found.sha256 !== e.sha256) mismatches.push({ ...base, problem: 'sha256', actual_bytes: found.bytes, actual_sha256: found.sha256 });
+      const actual = { actual_bytes: found?.bytes ?? null, actual_sha256: found?.sha256 ?? null };
+      if (!found) mismatches.push({ ...base, ...actual, problem: 'missing' });
+      else if (found.bytes !== e.bytes) mismatches.push({ ...base, ...actual, problem: 'size' });
+      else if (found.sha256 !== e.sha256) mismatches.push({ ...base, ...actual, problem: 'sha256' });
       bytes += found?.bytes ?? 0;
       progress.bytes(found?.bytes ?? 0);
       progress.file(found && found.sha256 === e.sha256 ? 'fetched' : 'failed');
@@ -59,9 +60,8 @@ export async function runVerify(dir: string, ctx: Context): Promise<void> {
     mismatches.sort((a, b) => a.id - b.id);
     for (const m of mismatches) ctx.warn(`${m.path} (image ${m.id}): ${describe(m)}`);
     if (!g.quiet) {
-      ctx.warn(
-        `verified ${list.length} file(s), ${formatBytes(bytes)} in ${formatSeconds(Date.now() - started)}: ${list.length - mismatches.length} ok, ${mismatches.length} mismatched`,
-      );
+      const took = `${formatBytes(bytes)} in ${formatSeconds(Date.now() - started)}`;
+      ctx.warn(`verified ${list.length} file(s), ${took}: ${list.length - mismatches.length} ok, ${mismatches.length} mismatched`);
     }
     if (g.output === 'json' || g.output === 'ndjson') {
       const summary = { dir: sink.location, checked: list.length, ok: list.length - mismatches.length, mismatches };
