@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
+import { closeSync, createReadStream, open, renameSync, writeSync, writevSync } from 'node:fs';
+import { mkdir, open as openHandle, readFile, readdir, rename, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -89,7 +89,7 @@ export class LocalSink implements Sink {
   async digest(path: string, signal?: AbortSignal): Promise<{ bytes: number; sha256: string } | undefined> {
     let fh: FileHandle;
     try {
-      fh = await open(this.resolvePath(path), 'r');
+      fh = await openHandle(this.resolvePath(path), 'r');
     } catch (err) {
       if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
       throw err;
@@ -150,11 +150,10 @@ export class LocalSink implements Sink {
 class LocalStagedFile implements StagedFile {
   /**
    * A new file is created while its request is still in flight: creating a file is the slowest step on
-   * many file systems (≈1 ms on a cloud VM's ext4), and it need not wait for the response headers.
+   * many file systems (≈1 ms on a cloud VM's ext4, more in a directory where many files were just
+   * deleted), and it need not wait for the response headers. It is the one step left on the thread pool.
    */
-  private early?: Promise<FileHandle>;
-  /** The last write and the close of a successful append, finished off the worker's path (see append). */
-  private tail?: Promise<void>;
+  private early?: Promise<number>;
 
   constructor(
     private readonly final: string,
@@ -163,28 +162,17 @@ class LocalStagedFile implements StagedFile {
     private readonly resumeStamp: number | undefined,
   ) {
     if (kept === 0) {
-      this.early = open(part, 'w');
+      this.early = openFd(part, 'w');
       this.early.catch(() => undefined);
     }
   }
 
-  /** Closes an early handle that no append used. */
+  /** Closes an early descriptor that no append used. */
   private async dropEarly(): Promise<void> {
     const early = this.early;
     this.early = undefined;
-    if (early) await (await early.catch(() => undefined))?.close();
-  }
-
-  /** Waits for a deferred tail; its error is rethrown only where the bytes must be good (commit). */
-  private async settle(rethrow: boolean): Promise<void> {
-    const tail = this.tail;
-    this.tail = undefined;
-    if (!tail) return;
-    try {
-      await tail;
-    } catch (err) {
-      if (rethrow) throw err;
-    }
+    const fd = early ? await early.catch(() => undefined) : undefined;
+    if (fd !== undefined) closeSync(fd);
   }
 
   get keptBytes(): number {
@@ -192,7 +180,6 @@ class LocalStagedFile implements StagedFile {
   }
 
   async *readKept(): AsyncIterable<Buffer> {
-    await this.settle(false);
     if (this.kept === 0) return;
     let left = this.kept;
     for await (const chunk of createReadStream(this.part, { highWaterMark: READ_CHUNK, end: this.kept - 1 })) {
@@ -203,84 +190,55 @@ class LocalStagedFile implements StagedFile {
   }
 
   async append(body: AsyncIterable<Buffer>): Promise<void> {
-    // A FileHandle rather than a WriteStream: each awaited write is on disk when counted, so `kept` is
-    // exact after a failure without a stat. Chunks are gathered into one writev of up to WRITE_BATCH
-    // bytes, because every write is a thread-pool round trip and loopback bodies arrive in 16–64 KiB
-    // pieces; memory stays bounded by the batch.
-    await this.settle(false);
-    let fh: FileHandle;
+    // Writes and the close are synchronous: they only copy into the page cache (tens of µs for a batch),
+    // while each thread-pool round trip costs the main thread about as much again in hand-offs and
+    // wake-ups, and a loopback download is bound by the main thread. Each write is on disk when counted,
+    // so `kept` is exact after a failure. Chunks are gathered into one writev of up to WRITE_BATCH bytes;
+    // memory stays bounded by the batch.
+    let fd: number;
     if (this.early && this.kept === 0) {
       const early = this.early;
       this.early = undefined;
-      fh = await early;
+      fd = await early;
     } else {
       await this.dropEarly();
-      fh = await open(this.part, this.kept > 0 ? 'a' : 'w');
+      fd = await openFd(this.part, this.kept > 0 ? 'a' : 'w');
     }
     let batch: Buffer[] = [];
     let batched = 0;
-    const flush = async () => {
+    const flush = () => {
       const chunks = batch;
       batch = [];
       batched = 0;
-      let { bytesWritten } = await fh.writev(chunks);
-      this.kept += bytesWritten;
-      // A short writev (rare: a full disk, a signal) is finished chunk by chunk.
-      for (const chunk of chunks) {
-        if (bytesWritten >= chunk.length) {
-          bytesWritten -= chunk.length;
-          continue;
-        }
-        let off = bytesWritten;
-        bytesWritten = 0;
-        while (off < chunk.length) {
-          const r = await fh.write(chunk, off, chunk.length - off);
-          off += r.bytesWritten;
-          this.kept += r.bytesWritten;
-        }
-      }
+      this.kept += writeAllSync(fd, chunks);
     };
     try {
       for await (const chunk of body) {
         batch.push(chunk);
         batched += chunk.length;
-        if (batched >= WRITE_BATCH) await flush();
+        if (batched >= WRITE_BATCH) flush();
       }
-    } catch (err) {
-      // What arrived before a failure is good data: keep it for the resume, and count it before returning.
+    } finally {
+      // What arrived before a failure is good data: keep it for the resume, counted before returning.
       try {
-        if (batched > 0) await flush();
+        if (batched > 0) flush();
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
-      throw err;
     }
-    // The body is complete: the last write and the close finish while the worker already asks for the
-    // next file; commit() waits for them (and fails if they did).
-    this.tail = (async () => {
-      try {
-        if (batched > 0) await flush();
-      } finally {
-        await fh.close();
-      }
-    })();
-    this.tail.catch(() => undefined);
   }
 
   async reset(): Promise<void> {
-    await this.settle(false);
     this.kept = 0;
   }
 
   async commit(): Promise<void> {
-    await this.settle(true);
     await this.dropEarly();
-    await rename(this.part, this.final);
+    renameSync(this.part, this.final);
     this.kept = 0;
   }
 
   async suspend(): Promise<void> {
-    await this.settle(false);
     await this.dropEarly();
     if (this.kept > 0 && this.resumeStamp !== undefined) {
       // The stamp in the mtime tells the next run which server version these bytes belong to.
@@ -292,11 +250,35 @@ class LocalStagedFile implements StagedFile {
   }
 
   async discard(): Promise<void> {
-    await this.settle(false);
     await this.dropEarly();
     this.kept = 0;
     await unlink(this.part).catch(() => undefined);
   }
+}
+
+/** fs.open on the thread pool, as a plain descriptor (the sync calls below need one; a FileHandle would close it again). */
+function openFd(path: string, flags: string): Promise<number> {
+  return new Promise((resolve, reject) => open(path, flags, 0o666, (err, fd) => (err ? reject(err) : resolve(fd))));
+}
+
+/** Writes every chunk, finishing a short writev (rare: a full disk, a signal) chunk by chunk; returns the bytes. */
+function writeAllSync(fd: number, chunks: Buffer[]): number {
+  let written = writevSync(fd, chunks);
+  let total = written;
+  for (const chunk of chunks) {
+    if (written >= chunk.length) {
+      written -= chunk.length;
+      continue;
+    }
+    let off = written;
+    written = 0;
+    while (off < chunk.length) {
+      const n = writeSync(fd, chunk, off, chunk.length - off);
+      off += n;
+      total += n;
+    }
+  }
+  return total;
 }
 
 /**
@@ -308,7 +290,7 @@ async function acquireLock(lock: string): Promise<void> {
   const me = `${hostname()}:${process.pid}`;
   for (let attempt = 0; ; attempt++) {
     try {
-      const fh = await open(lock, 'wx');
+      const fh = await openHandle(lock, 'wx');
       await fh.writeFile(me);
       await fh.close();
       return;

@@ -23,11 +23,14 @@ export function tableCell(text: string): string {
  * field/value rows) there is no rule at all.
  */
 export function renderTable(head: string[] | undefined, rows: string[][], color: boolean): string {
-  const heads = head?.map(tableCell);
+  const plainHeads = head?.map(tableCell);
   const cells = rows.map((row) => row.map(tableCell));
-  if (!heads && cells.length === 0) return '';
-  const colWidths = columnWidths(heads ? [heads, ...cells] : cells);
-  const style = { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] };
+  if (!plainHeads && cells.length === 0) return '';
+  const colWidths = columnWidths(plainHeads ? [plainHeads, ...cells] : cells);
+  // cli-table3's own styling asks @colors/colors, which turns itself off without a TTY or under CI;
+  // the caller has already decided, so the header is coloured here and cli-table3 styles nothing.
+  const heads = color ? plainHeads?.map((h) => `\u001b[36m${h}\u001b[39m`) : plainHeads;
+  const style = { head: [] as string[], border: [] as string[] };
   const parts: string[] = [];
   for (let start = 0; start === 0 || start < cells.length; start += CHUNK) {
     const first = start === 0;

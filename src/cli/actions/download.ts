@@ -55,6 +55,8 @@ function parseSettings(flags: DownloadFlags): Settings {
 }
 
 export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: Context): Promise<void> {
+  const T = (l: string) => process.env.NV_T && process.stderr.write(`T ${l} ${performance.now().toFixed(0)}\n`);
+  T('start');
   // Everything the user typed is checked before the first request (exit 2).
   const refs = rawRefs.map(parseDownloadRef);
   const where = parseWhere(flags.where ?? []);
@@ -65,6 +67,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
   const started = Date.now();
 
   const api = await ctx.api();
+  T('api');
   const plan = await buildPlan(api, refs, {
     where,
     maxImages: settings.maxImages,
@@ -73,6 +76,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     findByDoi: (doi) => findCollectionsByDoi(doi, ctx),
   });
 
+  T('planned');
   if (lock) applyLock(plan, lock, settings.shard, flags.lock!, ctx);
 
   if (flags.dryRun) {
@@ -106,10 +110,12 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     } finally {
       progress.stop();
     }
+    T('engine');
     await report(plan, outcome, { out: sink.location, started, lockFile: flags.lock, frozen: Boolean(flags.frozen) }, ctx);
   } finally {
     await sink.close?.();
   }
+  T('end');
 }
 
 /** `--frozen`: differences visible in the plan stop the run before any file request; sha256 is checked per file. */
