@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileExtension, imagePath } from '../src/download/layout.js';
@@ -185,5 +185,53 @@ describe('breaker', () => {
     b.success();
     assert.equal(b.open, true);
     assert.equal(b.lastFailure, 'e');
+  });
+});
+
+describe('local staged file', () => {
+  test('writer: bytes count once stored, a failed body keeps its prefix for the resume, commit renames', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nv-stage-'));
+    try {
+      const sink = new LocalSink(dir);
+      const staged = await sink.stage('collection_1/image_1.nii.gz', { resumeStamp: 1_600_000_000_000 });
+      assert.equal(staged.keptBytes, 0);
+      const writer = await staged.writer!();
+      writer.write(Buffer.from('abc'));
+      writer.write(Buffer.from('def'));
+      writer.close();
+      writer.close(); // idempotent
+      assert.throws(() => writer.write(Buffer.from('x')));
+      assert.equal(staged.keptBytes, 6);
+      // A body that fails midway: what arrived is stored and counted, and the next append continues it.
+      const failing = (async function* () {
+        yield Buffer.from('gh');
+        throw new Error('reset');
+      })();
+      await assert.rejects(staged.append(failing), /reset/);
+      assert.equal(staged.keptBytes, 8);
+      await staged.append((async function* () {
+        yield Buffer.from('ij');
+      })());
+      assert.equal(staged.keptBytes, 10);
+      assert.deepEqual(await readdir(join(dir, 'collection_1')), ['image_1.nii.gz.part']);
+      await staged.commit();
+      assert.equal(await readFile(join(dir, 'collection_1/image_1.nii.gz'), 'utf8'), 'abcdefghij');
+      assert.deepEqual(await readdir(join(dir, 'collection_1')), ['image_1.nii.gz']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('writeText replaces atomically and leaves no temporary file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nv-text-'));
+    try {
+      const sink = new LocalSink(dir);
+      await sink.writeText('collection_1/image_1_metadata.json', 'one');
+      await sink.writeText('collection_1/image_1_metadata.json', 'two');
+      assert.equal(await sink.readText('collection_1/image_1_metadata.json'), 'two');
+      assert.deepEqual(await readdir(join(dir, 'collection_1')), ['image_1_metadata.json']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

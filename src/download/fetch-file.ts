@@ -5,7 +5,7 @@ import { RETRYABLE_NETWORK_CODES, RETRYABLE_STATUSES, backoffDelay, parseRetryAf
 import type { Transport } from '../http/transport.js';
 import { BreakerOpenError, type Breaker } from './breaker.js';
 import { CheckFailure, ContentObserver, checkComplete, htmlContentType, type Expectations } from './checks.js';
-import type { Sink, StagedFile } from './sink.js';
+import type { ChunkWriter, Sink, StagedFile } from './sink.js';
 
 export interface FileJob {
   url: string;
@@ -194,7 +194,16 @@ async function attemptOnce(job: FileJob, staged: StagedFile, deps: FetchDeps): P
     }
     const before = observer.bytes;
     consumed = true;
-    await staged.append(tap(body, observer, deps.onBytes));
+    if (staged.writer) {
+      const writer = await staged.writer();
+      try {
+        await pump(body, observer, writer, deps.onBytes);
+      } finally {
+        writer.close();
+      }
+    } else {
+      await staged.append(tap(body, observer, deps.onBytes));
+    }
     const received = observer.bytes - before;
     if (length !== undefined && received < length) {
       throw new TruncatedBody(`the body ended after ${received} of ${length} bytes`);
@@ -209,6 +218,36 @@ function finish(observer: ContentObserver, expect: Expectations): { bytes: numbe
   const sha256 = observer.sha256();
   checkComplete(observer, expect, sha256);
   return { bytes: observer.bytes, sha256 };
+}
+
+/**
+ * Feeds a body to a synchronous writer from 'data' events: no promise per chunk. Settles once the body
+ * ended (resolve) or failed, was destroyed, or could not be stored (reject).
+ */
+function pump(body: Readable, observer: ContentObserver, writer: ChunkWriter, onBytes?: (n: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // Failed or closed while the writer was being opened: its events are already past.
+    if (body.errored) return reject(body.errored);
+    if (body.destroyed) return reject(new Error('the response body closed before its end'));
+    let ended = false;
+    body.on('data', (chunk: Buffer) => {
+      observer.observe(chunk);
+      onBytes?.(chunk.length);
+      try {
+        writer.write(chunk);
+      } catch (err) {
+        body.destroy(err as Error);
+      }
+    });
+    body.once('end', () => {
+      ended = true;
+      resolve();
+    });
+    body.once('error', reject);
+    body.once('close', () => {
+      if (!ended) reject(new Error('the response body closed before its end'));
+    });
+  });
 }
 
 async function* tap(body: Readable, observer: ContentObserver, onBytes?: (n: number) => void): AsyncIterable<Buffer> {

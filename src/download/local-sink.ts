@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, open, renameSync, writeSync, writevSync } from 'node:fs';
-import { mkdir, open as openHandle, readFile, readdir, rename, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open as openHandle, readFile, readdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PART_SUFFIX } from './layout.js';
-import type { Sink, StageOptions, StagedFile } from './sink.js';
+import type { ChunkWriter, Sink, StageOptions, StagedFile } from './sink.js';
 
 /** A lock older than this belongs to a process that died mid-update. */
 const STALE_LOCK_MS = 30_000;
@@ -65,9 +65,16 @@ export class LocalSink implements Sink {
     const abs = this.resolvePath(path);
     await this.ensureDir(dirname(abs));
     const tmp = `${abs}.tmp-${process.pid}-${++tmpCounter}`;
+    // Only the create goes to the thread pool (it can be slow, see LocalStagedFile); a few KiB of text and
+    // a rename are cheaper done here than handed off (one image = one metadata file).
+    const fd = await openFd(tmp, 'w');
     try {
-      await writeFile(tmp, text);
-      await rename(tmp, abs);
+      try {
+        writeAllSync(fd, [Buffer.from(text)]);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, abs);
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
       throw err;
@@ -190,6 +197,16 @@ class LocalStagedFile implements StagedFile {
   }
 
   async append(body: AsyncIterable<Buffer>): Promise<void> {
+    const writer = await this.writer();
+    try {
+      for await (const chunk of body) writer.write(chunk);
+    } finally {
+      // What arrived before a failure is good data: kept for the resume, and counted before returning.
+      writer.close();
+    }
+  }
+
+  async writer(): Promise<ChunkWriter> {
     // Writes and the close are synchronous: they only copy into the page cache (tens of µs for a batch),
     // while each thread-pool round trip costs the main thread about as much again in hand-offs and
     // wake-ups, and a loopback download is bound by the main thread. Each write is on disk when counted,
@@ -206,26 +223,30 @@ class LocalStagedFile implements StagedFile {
     }
     let batch: Buffer[] = [];
     let batched = 0;
+    let isOpen = true;
     const flush = () => {
       const chunks = batch;
       batch = [];
       batched = 0;
       this.kept += writeAllSync(fd, chunks);
     };
-    try {
-      for await (const chunk of body) {
+    return {
+      write: (chunk) => {
+        if (!isOpen) throw new Error(`${this.part} is closed`);
         batch.push(chunk);
         batched += chunk.length;
         if (batched >= WRITE_BATCH) flush();
-      }
-    } finally {
-      // What arrived before a failure is good data: keep it for the resume, counted before returning.
-      try {
-        if (batched > 0) flush();
-      } finally {
-        closeSync(fd);
-      }
-    }
+      },
+      close: () => {
+        if (!isOpen) return;
+        isOpen = false;
+        try {
+          if (batched > 0) flush();
+        } finally {
+          closeSync(fd);
+        }
+      },
+    };
   }
 
   async reset(): Promise<void> {

@@ -1,6 +1,5 @@
 import type { Context } from '../cli/context.js';
 import { UsageError } from '../errors.js';
-import { Transport } from '../http/transport.js';
 import { S3Client } from './client.js';
 import { describeSource, resolveAwsSettings, type AwsSettings } from './credentials.js';
 import type { FailureContext } from './errors.js';
@@ -32,17 +31,8 @@ export async function openS3Session(ctx: Context, opts: { bucket?: string; conne
   }
   // Any custom endpoint (s3rver, MinIO, Ceph) gets path-style URLs, as aws-cli does; AWS itself virtual-hosted.
   const pathStyle = aws.endpointUrl !== undefined ? aws.s3.addressing_style !== 'virtual' : aws.s3.addressing_style === 'path';
-  const retryBase = Number(ctx.env.NEUROVAULT_RETRY_BASE_MS);
-  const transport = new Transport({
-    baseUrl: endpoint.origin,
-    timeoutMs: g.timeoutMs,
-    retries: g.retries,
-    userAgent: ctx.userAgent,
-    retryBaseMs: ctx.env.NEUROVAULT_RETRY_BASE_MS !== undefined && Number.isFinite(retryBase) && retryBase >= 0 ? retryBase : undefined,
-    log: ctx.log,
-    connections: opts.connections ?? 32,
-  });
-  ctx.onClose(() => transport.close());
+  // No token: the NeuroVault token never goes to S3.
+  const transport = await ctx.newTransport({ baseUrl: endpoint.origin, connections: opts.connections ?? 32 });
   const client = new S3Client({ transport, endpoint, pathStyle, region: aws.region, credentials: aws.credentials, signal: ctx.signal });
   return { client, aws, fc: { credentials: describeSource(aws.source), region: aws.region, bucket: opts.bucket } };
 }

@@ -55,8 +55,6 @@ function parseSettings(flags: DownloadFlags): Settings {
 }
 
 export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: Context): Promise<void> {
-  const T = (l: string) => process.env.NV_T && process.stderr.write(`T ${l} ${performance.now().toFixed(0)}\n`);
-  T('start');
   // Everything the user typed is checked before the first request (exit 2).
   const refs = rawRefs.map(parseDownloadRef);
   const where = parseWhere(flags.where ?? []);
@@ -67,7 +65,6 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
   const started = Date.now();
 
   const api = await ctx.api();
-  T('api');
   const plan = await buildPlan(api, refs, {
     where,
     maxImages: settings.maxImages,
@@ -76,7 +73,6 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     findByDoi: (doi) => findCollectionsByDoi(doi, ctx),
   });
 
-  T('planned');
   if (lock) applyLock(plan, lock, settings.shard, flags.lock!, ctx);
 
   if (flags.dryRun) {
@@ -110,12 +106,10 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     } finally {
       progress.stop();
     }
-    T('engine');
     await report(plan, outcome, { out: sink.location, started, lockFile: flags.lock, frozen: Boolean(flags.frozen) }, ctx);
   } finally {
     await sink.close?.();
   }
-  T('end');
 }
 
 /** `--frozen`: differences visible in the plan stop the run before any file request; sha256 is checked per file. */
