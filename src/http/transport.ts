@@ -1,3 +1,5 @@
+// Before undici is loaded: V8 settings for the HTTP parser and transfer buffers (see the module).
+import '../runtime/v8-tuning.js';
 import type { Agent as AgentType, Dispatcher, FormData } from 'undici';
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';

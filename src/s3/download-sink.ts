@@ -1,5 +1,3 @@
-// Must stay the first import: it tunes V8 before undici loads.
-import './v8-tuning.js';
 import { createHash } from 'node:crypto';
 import type { Context } from '../cli/context.js';
 import type { Sink, StageOptions, StagedFile } from '../download/sink.js';

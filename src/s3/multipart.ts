@@ -4,7 +4,7 @@ import type { S3Location } from './uri.js';
 import { checksumOfBuffer, checksumOfFileRange, type Checksummer } from './checksum.js';
 import type { CompletedPart } from './client.js';
 import { forEachBounded } from './pool.js';
-import { noteBytesMoved } from './v8-tuning.js';
+import { noteBytesMoved } from '../runtime/v8-tuning.js';
 import { MAX_PARTS, partSizeFor, type TransferSettings } from './transfer.js';
 
 // Small files are read whole (one read, one request); bigger ones stream from disk so memory stays flat.

@@ -5,7 +5,7 @@ import { ResponseShapeError } from '../http/errors.js';
 import type { TransportResponse } from '../http/transport.js';
 import { forEachBounded } from './pool.js';
 import type { TransferSettings } from './transfer.js';
-import { noteBytesMoved } from './v8-tuning.js';
+import { noteBytesMoved } from '../runtime/v8-tuning.js';
 import type { S3Location } from './uri.js';
 
 export interface KnownObject {

@@ -1,5 +1,3 @@
-// First: V8 settings that must precede undici (faster exit, smaller young generation; see the module).
-import '../../s3/v8-tuning.js';
 import { findCollectionsByDoi } from '../doi-lookup.js';
 import type { Context } from '../context.js';
 import type { DownloadFlags } from '../commands/download.js';

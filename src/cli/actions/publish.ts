@@ -21,7 +21,6 @@ import { writeObject, writeRecords } from '../../output/format.js';
 import { checkNiftiFile, type CheckedFile } from '../../upload/inspect.js';
 import { GzipScratch } from '../../upload/gzip.js';
 import { buildImageForm } from '../../upload/form.js';
-import { preferLowMemoryWasm } from '../../upload/memory.js';
 import { requireToken } from './auth.js';
 
 /**
@@ -164,7 +163,6 @@ export async function runImagesUpload(paths: string[], opts: ImagesUploadOptions
   const fields = await uploadFields(opts, paths.length);
   const plan = await planFiles(paths, opts.name, ctx);
   await requireToken(ctx, 'images upload');
-  preferLowMemoryWasm();
   const api = await ctx.api();
 
   const existing = opts.skipExisting ? await existingImages(ctx, ref) : undefined;

@@ -1,5 +1,3 @@
-// Must stay the first import: it tunes V8 before undici loads.
-import '../../s3/v8-tuning.js';
 import { setMaxListeners } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';

@@ -2,8 +2,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
- * V8 settings for bulk transfers, imported first by the s3 action (before undici loads) because they must
- * precede the work they shape. Each was measured on Node 20 with bench/s3-bench.mjs:
+ * V8 settings for every command that talks HTTP, imported by the transport before it loads undici,
+ * because they must precede the work they shape. Each was measured on Node 20 with bench/s3-bench.mjs:
  * - undici parses HTTP in WebAssembly, and V8 re-compiles that module with TurboFan in the background;
  *   at exit the process waits ~150 ms for the job. Baseline (Liftoff) code parses headers fast enough.
  * - A transfer allocates mostly short-lived buffers and request objects. Left alone, V8 grows the young
