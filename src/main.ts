@@ -37,8 +37,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     const { createProgram } = await import('./cli/program.js');
     await createProgram(ctx).parseAsync(argv, { from: 'user' });
   } catch (err) {
-    const { reportError } = await import('./cli/report-error.js');
-    code = reportError(err, ctx, interrupted);
+    // Commander ends --help with an exception; there is nothing to report, so load nothing to report it.
+    const { code: what, exitCode } = err as { code?: unknown; exitCode?: unknown };
+    if (typeof what === 'string' && what.startsWith('commander.') && exitCode === 0) {
+      code = 0;
+    } else {
+      const { reportError } = await import('./cli/report-error.js');
+      code = reportError(err, ctx, interrupted);
+    }
   } finally {
     await ctx.close();
   }

@@ -10,11 +10,8 @@ import { configPath } from '../config.js';
 export function reportError(err: unknown, ctx: Context, signal?: 'SIGINT' | 'SIGTERM'): number {
   const write = (line: string) => ctx.io.stderr.write(`${line}\n`);
   if (err instanceof CommanderError) {
-    // Commander already printed its message; help and version are successes.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
-      return ExitCode.ok;
-    }
-    return ExitCode.usage;
+    // Commander already printed its message (or the help a bare group shows): a usage error either way.
+    return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   if (signal && isAbort(err)) {
     return signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
