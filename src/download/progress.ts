@@ -1,4 +1,6 @@
 import type { IO } from '../output/io.js';
+import { openSpinner } from '../output/spinner.js';
+import { formatBytes } from '../output/units.js';
 
 /** What the engine reports while it runs; the summary is printed by the action from the Outcome. */
 export interface Progress {
@@ -21,11 +23,6 @@ const REDRAW_MS = 120;
  * per chunk, so a fast loopback download does not spend its time repainting the terminal.
  */
 export async function spinnerProgress(io: IO, total: number): Promise<Progress> {
-  // A pty without a size (`script` into /dev/null, some CI runners) reports 0 columns, and ora then
-  // clears an infinite number of lines: no live line there.
-  const columns = (io.stderr as NodeJS.WriteStream).columns;
-  if (typeof columns === 'number' && columns <= 0) return silentProgress(io);
-  const { default: ora } = await import('ora');
   const started = Date.now();
   let bytes = 0;
   let done = 0;
@@ -35,7 +32,8 @@ export async function spinnerProgress(io: IO, total: number): Promise<Progress> 
     return `files ${done}/${total}${failed ? ` (${failed} failed)` : ''} · ${formatBytes(bytes)} · ${formatBytes(bytes / secs)}/s`;
   };
   // The first frame already carries the line, so even a run shorter than one redraw shows it.
-  const spinner = ora({ stream: io.stderr as NodeJS.WriteStream, text: line(), discardStdin: false }).start();
+  const spinner = await openSpinner(io, line());
+  if (!spinner) return silentProgress(io);
   const render = () => {
     spinner.text = line();
   };
@@ -59,23 +57,4 @@ export async function spinnerProgress(io: IO, total: number): Promise<Progress> 
       spinner.stop();
     },
   };
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${Math.round(n)} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
-}
-
-export function formatSeconds(ms: number): string {
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${Math.round(s - m * 60)} s`;
 }

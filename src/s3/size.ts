@@ -10,7 +10,8 @@ export function parseSize(value: string, flag: string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
-export function formatBytes(n: number): string {
+/** aws-cli's `--human-readable` sizes (`123 Bytes`, `1.5 KiB`), so `s3 ls` output matches it line for line. */
+export function awsHumanSize(n: number): string {
   const units = ['Bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;
   let i = 0;

@@ -9,7 +9,8 @@ import { lockDifferences, readLock, writeLock, type LockEntry } from '../../down
 import { DEFAULT_BREAKER_THRESHOLD, runEngine, type Outcome } from '../../download/engine.js';
 import { MANIFEST_FILE } from '../../download/layout.js';
 import { parseManifest } from '../../download/manifest.js';
-import { formatBytes, formatSeconds, silentProgress, spinnerProgress } from '../../download/progress.js';
+import { silentProgress, spinnerProgress } from '../../download/progress.js';
+import { formatBytes, formatSeconds } from '../../output/units.js';
 import { openSink } from '../../download/open-sink.js';
 import { writeRecords } from '../../output/format.js';
 

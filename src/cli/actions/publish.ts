@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Context } from '../context.js';
+import { openSpinner } from '../../output/spinner.js';
+import { formatBytes } from '../../output/units.js';
 import { parseCollectionRef, normalizeDoi, type CollectionRef } from '../../api/refs.js';
 import type { Collection, Image } from '../../api/schemas.js';
 import {
@@ -360,15 +362,13 @@ interface Spinner {
 /** Per-file progress on stderr, only when interactive (ctx.globals.progress already excludes -q, json and pipes). */
 async function startSpinner(ctx: Context): Promise<Spinner | undefined> {
   if (!ctx.globals.progress) return undefined;
-  const stream = ctx.io.stderr as NodeJS.WriteStream;
-  // ora divides by the terminal width; a pty without a size (docker -t, script, CI) reports 0 columns
-  // and ora then loops forever clearing lines, so such terminals get one plain line per file instead.
-  if (!(stream.columns > 0)) {
+  const stream = ctx.io.stderr;
+  const spinner = await openSpinner(ctx.io, '');
+  if (!spinner) {
+    // A terminal without a size gets one plain line per file instead of a live line.
     const line = (mark: string) => (text: string) => void stream.write(`${mark} ${text}\n`);
     return { start: () => undefined, succeed: line('✔'), info: line('ℹ'), fail: line('✖'), stop: () => undefined };
   }
-  const { default: ora } = await import('ora');
-  const spinner = ora({ stream, color: 'cyan', isEnabled: true });
   return {
     start: (text) => void spinner.start(text),
     succeed: (text) => void spinner.succeed(text),
@@ -410,16 +410,4 @@ function rejected(what: string, err: unknown): unknown {
     exitCode: ExitCode.usage,
     cause: err,
   });
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = -1;
-  do {
-    v /= 1024;
-    i++;
-  } while (v >= 1024 && i < units.length - 1);
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }

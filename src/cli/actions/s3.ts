@@ -13,7 +13,9 @@ import { S3EmbeddedError, s3Failure, type FailureContext } from '../../s3/errors
 import { compileFilters, type PathFilter } from '../../s3/filters.js';
 import { guessContentType } from '../../s3/mime.js';
 import { Semaphore, forEachBounded } from '../../s3/pool.js';
-import { formatBytes, parseSize } from '../../s3/size.js';
+import { awsHumanSize, parseSize } from '../../s3/size.js';
+import { openSpinner } from '../../output/spinner.js';
+import { formatBytes } from '../../output/units.js';
 import { MAX_PART_SIZE, MIN_PART_SIZE, type TransferSettings } from '../../s3/transfer.js';
 import { formatS3Uri, keyBasename, parseEndpoint, parseS3Uri, type S3Location } from '../../s3/uri.js';
 import { uploadFile, uploadStream } from '../../s3/multipart.js';
@@ -50,7 +52,7 @@ export async function runLs(uri: string | undefined, flags: S3LsFlags, ctx: Cont
   const g = ctx.globals;
   const { client, fc } = await openS3Session(ctx, { bucket: loc?.bucket });
   const out = new LineWriter(ctx.io.stdout);
-  const size = (n: number) => (flags.humanReadable ? formatBytes(n) : String(n)).padStart(10);
+  const size = (n: number) => (flags.humanReadable ? awsHumanSize(n) : String(n)).padStart(10);
 
   if (!loc) {
     let buckets;
@@ -98,7 +100,7 @@ export async function runLs(uri: string | undefined, flags: S3LsFlags, ctx: Cont
       if (!(await out.write(text))) return;
     }
     if (flags.summarize) {
-      await out.write(`\nTotal Objects: ${objects}\n   Total Size: ${flags.humanReadable ? formatBytes(bytes) : bytes}\n`);
+      await out.write(`\nTotal Objects: ${objects}\n   Total Size: ${flags.humanReadable ? awsHumanSize(bytes) : bytes}\n`);
     }
   } catch (err) {
     throw s3Failure(`ls failed: ${formatS3Uri(loc)}`, err, fc);
@@ -489,14 +491,10 @@ class Reporter {
 
   async start(totalBytes: number | undefined): Promise<void> {
     if (totalBytes !== undefined) this.expect(totalBytes);
-    const stream = this.ctx.io.stderr as NodeJS.WriteStream;
-    // A pseudo-terminal without a size (script(1), some CI runners) reports 0 columns, and ora then
-    // computes an infinite line count and spins clearing lines forever.
-    if (!this.ctx.globals.progress || this.onlyErrors || !(stream.columns > 0)) return;
-    const { default: ora } = await import('ora');
+    if (!this.ctx.globals.progress || this.onlyErrors) return;
+    this.spinner = await openSpinner(this.ctx.io, 'starting');
+    if (!this.spinner) return;
     this.started = Date.now();
-    // stdin may be the data being uploaded ("cp - s3://…"): ora must not touch it.
-    this.spinner = ora({ stream, text: 'starting', discardStdin: false }).start();
     this.timer = setInterval(() => this.render(), 200);
     this.timer.unref();
   }

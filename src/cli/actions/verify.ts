@@ -3,7 +3,8 @@ import { ExitCode, PartialFailureError, UsageError } from '../../errors.js';
 import { MANIFEST_FILE } from '../../download/layout.js';
 import { parseManifest, type ManifestEntry } from '../../download/manifest.js';
 import { openSink } from '../../download/open-sink.js';
-import { formatBytes, formatSeconds, silentProgress, spinnerProgress } from '../../download/progress.js';
+import { silentProgress, spinnerProgress } from '../../download/progress.js';
+import { formatBytes, formatSeconds } from '../../output/units.js';
 
 /** Files hashed at once: enough to keep a disk busy, few enough not to thrash a spinning one. */
 const VERIFY_CONCURRENCY = 4;
