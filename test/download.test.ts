@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStandin, DEFAULT_USER, type Standin, type RecordedRequest } from './standin/server.js';
 import { runCli, BIN, REPO_ROOT, type RunOptions } from './helpers/run-cli.js';
+import type { ManifestEntry } from '../src/download/manifest.js';
 import { spawn, spawnSync } from 'node:child_process';
 
 /** util-linux `script` gives the CLI a real terminal, so the live progress line can be seen. */
@@ -33,15 +34,7 @@ function onTerminal(args: string[], cols: number, home: string): Promise<{ code:
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-interface Entry {
-  id: number;
-  collection_id: number;
-  path: string;
-  bytes: number;
-  sha256: string;
-  modify_date: string | null;
-  metadata: Record<string, unknown>;
-}
+type Entry = ManifestEntry;
 
 function manifest(out: string): Map<number, Entry> {
   const text = readFileSync(join(out, 'manifest.jsonl'), 'utf8');

@@ -128,8 +128,11 @@ function noteError(state: StreamState, err: Error): void {
   else state.error ??= err;
 }
 
-/** Writes with backpressure; write() and flush() answer false once the reader has gone. */
-class Output {
+/**
+ * Text to stdout with backpressure; write() and flush() answer false once the reader has gone (EPIPE), and
+ * a real write error (a full disk) becomes a CliError. For line output that is not records (`s3 ls`).
+ */
+export class Output {
   private readonly state: StreamState;
   private last: Promise<void> = Promise.resolve();
 

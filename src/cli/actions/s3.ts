@@ -6,7 +6,7 @@ import type { Context } from '../context.js';
 import type { S3CpFlags, S3LsFlags } from '../commands/s3.js';
 import { CliError, ExitCode, PartialFailureError, UsageError } from '../../errors.js';
 import { HttpError } from '../../http/errors.js';
-import { writeRecords } from '../../output/format.js';
+import { Output, writeRecords } from '../../output/format.js';
 import type { ObjectSummary } from '../../s3/client.js';
 import { openS3Session } from '../../s3/session.js';
 import { S3EmbeddedError, s3Failure, type FailureContext } from '../../s3/errors.js';
@@ -51,7 +51,7 @@ export async function runLs(uri: string | undefined, flags: S3LsFlags, ctx: Cont
   const loc = uri === undefined ? undefined : parseS3Uri(uri);
   const g = ctx.globals;
   const { client, fc } = await openS3Session(ctx, { bucket: loc?.bucket });
-  const out = new LineWriter(ctx.io.stdout);
+  const out = new Output(ctx.io.stdout);
   const size = (n: number) => (flags.humanReadable ? awsHumanSize(n) : String(n)).padStart(10);
 
   if (!loc) {
@@ -66,6 +66,7 @@ export async function runLs(uri: string | undefined, flags: S3LsFlags, ctx: Cont
       return;
     }
     for (const b of buckets) if (!(await out.write(`${localTime(b.creationDate)} ${b.name}\n`))) return;
+    await out.flush();
     return;
   }
 
@@ -102,6 +103,7 @@ export async function runLs(uri: string | undefined, flags: S3LsFlags, ctx: Cont
     if (flags.summarize) {
       await out.write(`\nTotal Objects: ${objects}\n   Total Size: ${flags.humanReadable ? awsHumanSize(bytes) : bytes}\n`);
     }
+    await out.flush();
   } catch (err) {
     throw s3Failure(`ls failed: ${formatS3Uri(loc)}`, err, fc);
   }
@@ -547,33 +549,5 @@ class Reporter {
     const secs = Math.max(0.001, (Date.now() - this.started) / 1000);
     const total = this.expected > 0 ? `/${formatBytes(Math.max(this.expected, this.done_))}` : '';
     this.spinner.text = `Completed ${formatBytes(this.done_)}${total} (${formatBytes(this.done_ / secs)}/s) with ${this.filesLeft} file(s) remaining`;
-  }
-}
-
-/** Data lines to stdout with backpressure; false once the reader has gone (`| head`). */
-class LineWriter {
-  private gone = false;
-  constructor(private readonly out: NodeJS.WritableStream) {
-    out.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') this.gone = true;
-    });
-  }
-
-  async write(text: string): Promise<boolean> {
-    if (this.gone) return false;
-    if (!this.out.write(text)) {
-      await new Promise<void>((done) => {
-        const finish = () => {
-          this.out.off('drain', finish);
-          this.out.off('close', finish);
-          this.out.off('error', finish);
-          done();
-        };
-        this.out.on('drain', finish);
-        this.out.on('close', finish);
-        this.out.on('error', finish);
-      });
-    }
-    return !this.gone;
   }
 }
