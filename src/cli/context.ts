@@ -3,6 +3,7 @@ import type { NeuroVaultClient } from '../api/client.js';
 import type { IO } from '../output/io.js';
 import type { GlobalOptions } from './globals.js';
 import type { TokenSource } from '../config.js';
+import { redactSecret } from '../http/redact.js';
 
 /**
  * What commands get: streams, env, validated globals and lazily built clients (gh's Factory), so
@@ -40,8 +41,7 @@ export class Context {
   /** Redacted request log on stderr with -v; the token is scrubbed from every line as a last defence. */
   log = (line: string): void => {
     if (!this.globalOptions?.verbose) return;
-    const safe = this.token ? line.split(this.token).join('***') : line;
-    this.io.stderr.write(`neurovault: ${safe}\n`);
+    this.io.stderr.write(`neurovault: ${redactSecret(line, this.token)}\n`);
   };
 
   /** Registers cleanup (agents, temp files) that main runs once the command ends. */
@@ -72,7 +72,7 @@ export class Context {
       retryBaseMs: this.retryBaseMs,
       // No logger at all unless -v: building and redacting two lines per request is measurable in bulk.
       // ctx.log scrubs the configured token; a token being checked before it is saved is scrubbed here.
-      log: g.verbose ? (line) => this.log(secret ? line.split(secret).join('***') : line) : undefined,
+      log: g.verbose ? (line) => this.log(redactSecret(line, secret)) : undefined,
       ...options,
     });
     this.onClose(() => transport.close());

@@ -126,10 +126,6 @@ export class Transport {
     });
   }
 
-  get retries(): number {
-    return this.opts.retries;
-  }
-
   /** Whether the API token would be sent to this URL. */
   sendsTokenTo(url: string | URL): boolean {
     return this.opts.token !== undefined && new URL(url).origin === this.baseOrigin;

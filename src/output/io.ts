@@ -22,8 +22,3 @@ export function processIO(env: NodeJS.ProcessEnv): IO {
     color: stderrIsTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb',
   };
 }
-
-/** Writes one line to stderr (notices, warnings); data never goes this way. */
-export function notice(io: IO, line: string): void {
-  io.stderr.write(`${line}\n`);
-}
