@@ -3,7 +3,6 @@ import type { CollectionRef } from '../api/refs.js';
 import type { Collection, Image } from '../api/schemas.js';
 import { NotFoundError } from '../errors.js';
 import { matchesWhere, type WhereClause } from '../filter/where.js';
-import { getPath } from '../output/format.js';
 import type { DownloadItem } from './engine.js';
 import { collectionMetadataPath, fileExtension, imageMetadataPath, imagePath } from './layout.js';
 import type { DownloadRef } from './refs.js';
@@ -56,9 +55,7 @@ export async function buildPlan(api: NeuroVaultClient, refs: readonly DownloadRe
   const consider = (image: Image, collection: Collection): boolean => {
     if (seen.has(image.id)) return true;
     seen.add(image.id);
-    const lookup = (field: string) =>
-      field.startsWith('collection.') ? getPath(collection, field.slice('collection.'.length)) : getPath(image, field);
-    if (opts.where.length && !matchesWhere(image, opts.where, lookup)) return true;
+    if (opts.where.length && !matchesWhere(image, opts.where, collection)) return true;
     selected.push({ image, collection });
     return selected.length < limit;
   };

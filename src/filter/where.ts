@@ -56,13 +56,18 @@ function parseOne(raw: string): WhereClause {
   return clause;
 }
 
+const COLLECTION_PREFIX = 'collection.';
+
 /**
- * True when the record passes every clause. `lookup` resolves `collection.*` fields (the caller fetched the
- * image's collection); without it they are read from the record like any dotted path.
+ * True when the record passes every clause. `collection` is the image's collection (fetched by the caller):
+ * `collection.*` fields are read from it; without it they are read from the record like any dotted path.
  */
-export function matchesWhere(record: object, clauses: WhereClause[], lookup?: (field: string) => unknown): boolean {
+export function matchesWhere(record: object, clauses: WhereClause[], collection?: object): boolean {
   return clauses.every((c) => {
-    const value = lookup && c.field.startsWith('collection.') ? lookup(c.field) : getPath(record, c.field);
+    const value =
+      collection && c.field.startsWith(COLLECTION_PREFIX)
+        ? getPath(collection, c.field.slice(COLLECTION_PREFIX.length))
+        : getPath(record, c.field);
     return matchValue(value, c);
   });
 }
@@ -75,7 +80,7 @@ export function isNullLike(v: unknown): boolean {
 
 /** True when a clause needs each image's collection fetched. */
 export function collectionFields(clauses: WhereClause[]): boolean {
-  return clauses.some((c) => c.field.startsWith('collection.'));
+  return clauses.some((c) => c.field.startsWith(COLLECTION_PREFIX));
 }
 
 function matchValue(value: unknown, c: WhereClause): boolean {

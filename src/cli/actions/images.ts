@@ -5,7 +5,7 @@ import type { Collection, Image } from '../../api/schemas.js';
 import type { NeuroVaultClient } from '../../api/client.js';
 import { parseLimit } from '../parse.js';
 import { collectionFields, matchesWhere, parseWhere, type WhereClause } from '../../filter/where.js';
-import { getPath, writeObject, writeRecords } from '../../output/format.js';
+import { writeObject, writeRecords } from '../../output/format.js';
 import { IMAGE_COLUMNS } from './columns.js';
 
 export async function runImagesList(flags: ImagesListFlags, ctx: Context): Promise<void> {
@@ -41,14 +41,13 @@ export async function* filtered(
   const collections = new Map<number, Promise<Collection>>();
   let emitted = 0;
   for await (const image of images) {
-    let lookup: ((field: string) => unknown) | undefined;
+    let collection: Collection | undefined;
     if (needCollection && image.collection_id !== undefined) {
       const id = image.collection_id;
       if (!collections.has(id)) collections.set(id, api.getCollection({ kind: 'id', id }));
-      const col = await collections.get(id)!;
-      lookup = (field) => (field.startsWith('collection.') ? getPath(col, field.slice('collection.'.length)) : getPath(image, field));
+      collection = await collections.get(id)!;
     }
-    if (!matchesWhere(image, where, lookup)) continue;
+    if (!matchesWhere(image, where, collection)) continue;
     yield image;
     if (++emitted >= max) return;
   }
