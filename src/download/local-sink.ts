@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PART_SUFFIX } from './layout.js';
+import { backoffDelay } from '../http/retry-policy.js';
 import type { ChunkWriter, Sink, StageOptions, StagedFile } from './sink.js';
 
 /** A lock older than this belongs to a process that died mid-update. */
@@ -325,7 +326,7 @@ async function acquireLock(lock: string): Promise<void> {
       // Released between our open and stat: try again at once.
       continue;
     }
-    await sleep(5 + Math.random() * Math.min(100, 5 * 2 ** Math.min(attempt, 5)));
+    await sleep(backoffDelay(attempt, { baseMs: 10, maxMs: 200 }));
   }
 }
 

@@ -7,7 +7,9 @@ import type { CompletedPart, S3Client } from './client.js';
 import { s3Failure, type FailureContext } from './errors.js';
 import { guessContentType } from './mime.js';
 import { openS3Session } from './session.js';
+import { backoffDelay } from '../http/retry-policy.js';
 import { parseS3Uri } from './uri.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Files up to this size are held in memory and sent as one PutObject; bigger ones go up in parts this size. */
 const PART_SIZE = 8 * 1024 * 1024;
@@ -89,7 +91,7 @@ export class S3Sink implements Sink {
       } catch (err) {
         const conflict = err instanceof HttpError && (err.status === 412 || err.status === 409);
         if (!conflict || attempt >= CONDITIONAL_ATTEMPTS) throw this.failure(`update ${path}`, err);
-        await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 50));
+        await sleep(backoffDelay(attempt, { baseMs: 40, maxMs: 400 }));
       }
     }
   }
