@@ -5,12 +5,19 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-export function parsePositiveInt(value: string | undefined, flag: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
+/** A whole-number flag within [min, max]; undefined when the flag was not given. */
+export function parseIntFlag(value: string, flag: string, min: number, max: number): number;
+export function parseIntFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined;
+export function parseIntFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || Number(value) > max) {
-    throw new UsageError(`invalid ${flag} "${value}": a whole number from 1 to ${max}`);
+  if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`invalid ${flag} "${value}": a whole number from ${min} to ${max}`);
   }
   return Number(value);
+}
+
+export function parsePositiveInt(value: string | undefined, flag: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  return parseIntFlag(value, flag, 1, max);
 }
 
 /** `--limit n | --all`: mutually exclusive, default limit 100 (the server's page). */

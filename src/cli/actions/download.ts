@@ -12,6 +12,7 @@ import { parseManifest } from '../../download/manifest.js';
 import { silentProgress, spinnerProgress } from '../../download/progress.js';
 import { formatBytes, formatSeconds } from '../../output/units.js';
 import { openSink } from '../../download/open-sink.js';
+import { parseIntFlag } from '../parse.js';
 import { writeRecords } from '../../output/format.js';
 
 /** The transport keeps at most 32 sockets per origin; more workers would only queue. */
@@ -27,13 +28,6 @@ interface Settings {
 }
 
 function parseSettings(flags: DownloadFlags): Settings {
-  const int = (value: string | undefined, flag: string, min: number, max: number): number | undefined => {
-    if (value === undefined) return undefined;
-    if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
-      throw new UsageError(`invalid ${flag} "${value}": a whole number from ${min} to ${max}`);
-    }
-    return Number(value);
-  };
   let shard: Shard | undefined;
   if (flags.shard !== undefined) {
     const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(flags.shard);
@@ -48,8 +42,8 @@ function parseSettings(flags: DownloadFlags): Settings {
   return {
     out,
     shard,
-    maxImages: int(flags.maxImages, '--max-images', 1, Number.MAX_SAFE_INTEGER),
-    concurrency: int(flags.concurrency, '--concurrency', 1, MAX_CONCURRENCY) ?? 6,
+    maxImages: parseIntFlag(flags.maxImages, '--max-images', 1, Number.MAX_SAFE_INTEGER),
+    concurrency: parseIntFlag(flags.concurrency, '--concurrency', 1, MAX_CONCURRENCY) ?? 6,
   };
 }
 

@@ -22,6 +22,7 @@ import { uploadFile, uploadStream } from '../../s3/multipart.js';
 import { downloadFile, downloadToStream } from '../../s3/ranged-get.js';
 import { copyObject } from '../../s3/copy.js';
 import { walkFiles } from '../../s3/local-files.js';
+import { parseIntFlag } from '../parse.js';
 import type { ChecksumAlgorithm } from '../../s3/checksum.js';
 
 const DEFAULT_THRESHOLD = 8 * 1024 ** 2;
@@ -47,7 +48,7 @@ export async function runMb(uri: string, ctx: Context): Promise<void> {
 // ---------------------------------------------------------------- ls
 
 export async function runLs(uri: string | undefined, flags: S3LsFlags, ctx: Context): Promise<void> {
-  const pageSize = flags.pageSize === undefined ? undefined : intFlag(flags.pageSize, '--page-size', 1, 1000);
+  const pageSize = flags.pageSize === undefined ? undefined : parseIntFlag(flags.pageSize, '--page-size', 1, 1000);
   const loc = uri === undefined ? undefined : parseS3Uri(uri);
   const g = ctx.globals;
   const { client, fc } = await openS3Session(ctx, { bucket: loc?.bucket });
@@ -414,7 +415,7 @@ function tuningFromFlags(flags: S3CpFlags): DraftTuning {
   const t: DraftTuning = {};
   if (flags.multipartThreshold !== undefined) t.threshold = sizeFlag(flags.multipartThreshold, '--multipart-threshold');
   if (flags.partSize !== undefined) t.partSize = sizeFlag(flags.partSize, '--part-size');
-  if (flags.concurrency !== undefined) t.concurrency = intFlag(flags.concurrency, '--concurrency', 1, 256);
+  if (flags.concurrency !== undefined) t.concurrency = parseIntFlag(flags.concurrency, '--concurrency', 1, 256);
   if (flags.checksum !== undefined) t.checksum = flags.checksum as ChecksumAlgorithm;
   return t;
 }
@@ -426,7 +427,7 @@ function applyProfileTuning(t: DraftTuning, s3: Record<string, string>): Tuning 
   return {
     threshold: t.threshold ?? fromProfile('multipart_threshold', sizeFlag) ?? DEFAULT_THRESHOLD,
     partSize: t.partSize ?? fromProfile('multipart_chunksize', sizeFlag) ?? DEFAULT_PART_SIZE,
-    concurrency: t.concurrency ?? fromProfile('max_concurrent_requests', (v, n) => intFlag(v, n, 1, 256)) ?? DEFAULT_CONCURRENCY,
+    concurrency: t.concurrency ?? fromProfile('max_concurrent_requests', (v, n) => parseIntFlag(v, n, 1, 256)) ?? DEFAULT_CONCURRENCY,
     checksum: t.checksum ?? 'crc32',
   };
 }
@@ -435,13 +436,6 @@ function sizeFlag(value: string, flag: string): number {
   const n = parseSize(value, flag);
   if (n < MIN_PART_SIZE || n > MAX_PART_SIZE) throw new UsageError(`invalid ${flag} "${value}": S3 parts are 5MB to 5GB`);
   return n;
-}
-
-function intFlag(value: string, flag: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
-    throw new UsageError(`invalid ${flag} "${value}": a whole number from ${min} to ${max}`);
-  }
-  return Number(value);
 }
 
 function s3Code(err: unknown): string | undefined {
