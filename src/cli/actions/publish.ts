@@ -23,6 +23,7 @@ import { writeObject, writeRecords } from '../../output/format.js';
 import { checkNiftiFile, type CheckedFile } from '../../upload/inspect.js';
 import { GzipScratch } from '../../upload/gzip.js';
 import { buildImageForm } from '../../upload/form.js';
+import { parseKeyValues } from '../parse.js';
 import { requireToken } from './auth.js';
 
 /**
@@ -247,11 +248,7 @@ async function uploadFields(opts: ImagesUploadOptions, fileCount: number): Promi
   }
   const meta = new Map<string, string>();
   if (opts.metaFile !== undefined) for (const [k, v] of await readMetaFile(opts.metaFile)) meta.set(k, v);
-  for (const spec of opts.meta ?? []) {
-    const eq = spec.indexOf('=');
-    if (eq <= 0) throw new UsageError(`invalid --meta "${spec}": expected key=value`);
-    meta.set(spec.slice(0, eq).trim(), spec.slice(eq + 1));
-  }
+  for (const [key, value] of Object.entries(parseKeyValues(opts.meta, '--meta'))) meta.set(key, value);
   for (const [key, value] of meta) {
     if (!KEY.test(key)) throw new UsageError(`invalid metadata key "${key}": letters, digits, _ . - only`);
     const flag = DEDICATED_FLAGS[key];

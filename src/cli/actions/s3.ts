@@ -22,7 +22,7 @@ import { uploadFile, uploadStream } from '../../s3/multipart.js';
 import { downloadFile, downloadToStream } from '../../s3/ranged-get.js';
 import { copyObject } from '../../s3/copy.js';
 import { walkFiles } from '../../s3/local-files.js';
-import { parseIntFlag } from '../parse.js';
+import { parseIntFlag, parseKeyValues } from '../parse.js';
 import type { ChecksumAlgorithm } from '../../s3/checksum.js';
 
 const DEFAULT_THRESHOLD = 8 * 1024 ** 2;
@@ -399,12 +399,11 @@ function headersFromFlags(flags: S3CpFlags): Record<string, string> {
   if (flags.contentLanguage) h['content-language'] = flags.contentLanguage;
   if (flags.acl) h['x-amz-acl'] = flags.acl;
   if (flags.storageClass) h['x-amz-storage-class'] = flags.storageClass;
-  for (const item of (flags.metadata ?? []).flatMap((m) => m.split(','))) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw new UsageError(`invalid --metadata "${item}": expected key=value`);
-    const key = item.slice(0, eq).trim().toLowerCase();
+  const metadata = parseKeyValues((flags.metadata ?? []).flatMap((m) => m.split(',')), '--metadata');
+  for (const [name, value] of Object.entries(metadata)) {
+    const key = name.toLowerCase();
     if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) throw new UsageError(`invalid --metadata key "${key}": use letters, digits and - _ .`);
-    h[`x-amz-meta-${key}`] = item.slice(eq + 1).trim();
+    h[`x-amz-meta-${key}`] = value.trim();
   }
   return h;
 }
