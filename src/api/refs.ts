@@ -61,10 +61,10 @@ export function parseImageRef(input: string): ImageRef {
 }
 
 /**
- * DOIs are case-insensitive (DOI Handbook §2.4), so matching uses a lower-cased form with any
- * `doi:` or resolver prefix removed. Returns undefined when the text is not a DOI.
+ * The DOI itself, case kept (what Crossref is asked with): any `doi:` or resolver prefix removed and
+ * percent-escapes decoded. Returns undefined when the text is not a DOI.
  */
-export function normalizeDoi(input: string): string | undefined {
+export function bareDoi(input: string): string | undefined {
   let s = input.trim();
   s = s.replace(/^doi:\s*/i, '');
   s = s.replace(/^https?:\/\/(?:dx\.)?doi\.org\//i, '');
@@ -76,15 +76,21 @@ export function normalizeDoi(input: string): string | undefined {
     }
   }
   s = s.trim();
-  if (!/^10\.\d{4,9}\/\S+$/.test(s)) return undefined;
-  return s.toLowerCase();
+  return /^10\.\d{4,9}\/\S+$/.test(s) ? s : undefined;
+}
+
+/** DOIs are case-insensitive (DOI Handbook §2.4), so matching uses the lower-cased bare DOI. */
+export function normalizeDoi(input: string): string | undefined {
+  return bareDoi(input)?.toLowerCase();
+}
+
+export function invalidDoi(input: string): UsageError {
+  return new UsageError(`invalid DOI "${input}": expected 10.NNNN/suffix, doi:10.NNNN/suffix or https://doi.org/10.NNNN/suffix`);
 }
 
 export function parseDoi(input: string): string {
   const doi = normalizeDoi(input);
-  if (!doi) {
-    throw new UsageError(`invalid DOI "${input}": expected 10.NNNN/suffix, doi:10.NNNN/suffix or https://doi.org/10.NNNN/suffix`);
-  }
+  if (!doi) throw invalidDoi(input);
   return doi;
 }
 

@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { openSpinner } from '../../output/spinner.js';
 import { formatBytes } from '../../output/units.js';
-import { parseCollectionRef, normalizeDoi, type CollectionRef } from '../../api/refs.js';
+import { bareDoi, invalidDoi, parseCollectionRef, type CollectionRef } from '../../api/refs.js';
 import type { Collection, Image } from '../../api/schemas.js';
 import {
   CHOICE_FIELDS,
@@ -98,7 +98,7 @@ export function collectionBody(opts: CollectionsCreateOptions): Record<string, u
     if (!name) throw new UsageError('--name must not be empty');
     body.name = name;
   } else {
-    body.DOI = bareDoi(doi ?? '');
+    body.DOI = doiToSend(doi ?? '');
   }
   if (opts.description !== undefined) body.description = opts.description;
   // JSON booleans: the server's `private` is a choice field that rejects the string "true".
@@ -134,11 +134,9 @@ function parseField(spec: string): [string, unknown] {
 }
 
 /** Crossref is asked with the DOI as given, so only a `doi:` or resolver prefix is removed, never case. */
-function bareDoi(input: string): string {
-  const doi = input.replace(/^doi:\s*/i, '').replace(/^https?:\/\/(?:dx\.)?doi\.org\//i, '').trim();
-  if (!normalizeDoi(doi)) {
-    throw new UsageError(`invalid DOI "${input}": expected 10.NNNN/suffix, doi:10.NNNN/suffix or https://doi.org/10.NNNN/suffix`);
-  }
+function doiToSend(input: string): string {
+  const doi = bareDoi(input);
+  if (!doi) throw invalidDoi(input);
   return doi;
 }
 
