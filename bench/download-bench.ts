@@ -2,9 +2,10 @@
 //   node dist/bench/download-bench.js [--rounds 5] [--files 500] [--file-bytes 204800] [--dir <tmp>]
 //                                     [--latencies 0,20] [--rss-mib 64] [--concurrency 6]
 // For each latency a fresh stand-in serves --files files; every round runs, interleaved and each into a
-// fresh folder on the same file system: neurovault, `curl --parallel --parallel-max 6`, and curl fetching
-// the URLs one at a time on one connection (many URLs on one command line reuse it). Medians are
-// reported. Then the peak RSS of one --rss-mib file through `/usr/bin/time -v`.
+// new folder on the same file system (nothing is deleted until the rounds are over): neurovault,
+// `curl --parallel --parallel-max 6`, and curl fetching the URLs one at a time on one connection (many URLs
+// on one command line reuse it). Medians are reported. Then the peak RSS of one --rss-mib file through
+// `/usr/bin/time -v`. `--dir /dev/shm` takes the disk out of the comparison (tmpfs).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -104,9 +105,9 @@ interface Row {
 
 async function benchLatency(latency: number): Promise<Row[]> {
   const s = await startStandin(['--files', String(files), '--file-collection-size', String(fileBytes), '--file-latency', String(latency), '--collections', '1']);
+  const work = mkdtempSync(join(values.dir!, `nv-bench-${latency}ms-`));
   try {
     const urls = await fileUrls(s);
-    const work = mkdtempSync(join(values.dir!, `nv-bench-${latency}ms-`));
     // Warm the stand-in's file cache so the first tool measured is not charged for generating bodies.
     await run('curl', ['-s', '--parallel', '--parallel-max', '6', ...urls.flatMap((u) => ['-o', '/dev/null', u])]);
     const tools: [string, (out: string) => [string, string[]]][] = [
@@ -116,9 +117,14 @@ async function benchLatency(latency: number): Promise<Row[]> {
     ];
     const rows: Row[] = tools.map(([tool]) => ({ latency, tool, ms: [], bytes: 0 }));
     for (let r = 0; r < rounds; r++) {
-      for (const [i, [, make]] of tools.entries()) {
-        const out = join(work, `t${i}`);
-        rmSync(out, { recursive: true, force: true });
+      // The order rotates each round, so no tool always runs first (or right after the same one).
+      for (let k = 0; k < tools.length; k++) {
+        const i = (k + r) % tools.length;
+        const make = tools[i]![1];
+        // A new folder per run, all deleted only at the end: ext4 skips inodes freed in the last minute
+        // when it allocates new ones, so deleting the previous run's files right before a run slows every
+        // file creation in it, and most for the tool that creates the most files.
+        const out = join(work, `r${r}-t${i}`);
         spawnSync('sync');
         const [cmd, args] = make(out);
         rows[i]!.ms.push(await run(cmd, args));
@@ -128,10 +134,10 @@ async function benchLatency(latency: number): Promise<Row[]> {
       }
       process.stderr.write(`latency ${latency} ms, round ${r + 1}/${rounds}: ${rows.map((x) => `${Math.round(x.ms[r]!)} ms`).join(' / ')}\n`);
     }
-    rmSync(work, { recursive: true, force: true });
     return rows;
   } finally {
     s.stop();
+    rmSync(work, { recursive: true, force: true });
   }
 }
 

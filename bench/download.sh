@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v curl >/dev/null || { echo "bench/download.sh needs curl" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "bench/download.sh needs GNU time for peak RSS (apt-get install -y time)" >&2; exit 2; }
-npx tsc -p tsconfig.json
+npm run build --silent
 exec node dist/bench/download-bench.js "$@"

@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /usr/bin/aws ] || { echo "needs aws-cli v2 at /usr/bin/aws (apt-get install awscli)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 1; }
-[ -f dist/src/main.js ] || npm run build --silent
+[ -f dist/bundle/main.js ] || npm run build --silent
 exec node bench/s3-bench.mjs "$@"

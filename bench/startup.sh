@@ -3,7 +3,7 @@
 # in one run (the machine is shared and noisy: only ratios within a run mean anything).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f dist/src/main.js ] || npm run build --silent
+[ -f dist/bundle/main.js ] || npm run build --silent
 out=$(mktemp -d)
 hyperfine -N --warmup 3 --runs "${RUNS:-15}" --export-json "$out/startup.json" \
   'node -e 0' \

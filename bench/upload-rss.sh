@@ -13,7 +13,7 @@ if [ ! -x /usr/bin/time ]; then
   echo "needs GNU time at /usr/bin/time (Debian/Ubuntu: apt-get install time)" >&2
   exit 2
 fi
-[ -f dist/src/main.js ] && [ -f dist/test/standin/cli.js ] || npm run build --silent
+[ -f dist/bundle/main.js ] && [ -f dist/test/standin/cli.js ] || npm run build --silent
 
 work=$(mktemp -d)
 standin_pid=

@@ -6,7 +6,7 @@
  * sink joins them to its root and must refuse anything that would leave it.
  *
  * Implementing another sink: export `createSink(out: string, ctx: Context): Promise<Sink>` from
- * `src/download/<scheme>-sink.ts` (`s3-sink.ts` for `s3://`); actions/download.ts loads it by scheme.
+ * `src/download/<scheme>-sink.ts` (`s3-sink.ts` for `s3://`) and load it for its scheme in open-sink.ts.
  * A sink that cannot keep partial files (S3) reports `keptBytes` 0 and the engine simply restarts a
  * file from byte 0 on a retry.
  */

@@ -1,7 +1,10 @@
 // Before undici is loaded: V8 settings for the HTTP parser and transfer buffers (see the module).
 import '../runtime/v8-tuning.js';
-import type { Agent as AgentType, Dispatcher, FormData } from 'undici';
-import { createRequire } from 'node:module';
+import type { Dispatcher, FormData } from 'undici';
+// undici's package index also loads fetch, WebSocket, caches and mocks (~80 ms of every start-up here);
+// the CLI needs only the Agent and request(). undici has no `exports` map, so these paths are public.
+import Agent from 'undici/lib/dispatcher/agent.js';
+import dispatchRequest from 'undici/lib/api/api-request.js';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import { HttpError, NetworkError, errorCode } from './errors.js';
@@ -69,15 +72,6 @@ export interface TransportResponse {
   url: URL;
 }
 
-// undici's package index also loads fetch, WebSocket, caches and mocks (~80 ms of every start-up here);
-// the CLI needs only the Agent and request(). undici has no `exports` map, so these paths are public.
-const require = createRequire(import.meta.url);
-const Agent = require('undici/lib/dispatcher/agent.js') as typeof AgentType;
-const dispatchRequest = require('undici/lib/api/api-request.js') as (
-  this: Dispatcher,
-  options: Dispatcher.RequestOptions,
-) => Promise<Dispatcher.ResponseData>;
-
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 const MAX_ERROR_BODY = 64 * 1024;
@@ -100,7 +94,7 @@ class AttemptFailure extends Error {
  */
 export class Transport {
   readonly baseOrigin: string;
-  private readonly agent: AgentType;
+  private readonly agent: Agent;
   private readonly opts: Required<Omit<TransportOptions, 'token' | 'log' | 'connections'>> &
     Pick<TransportOptions, 'token' | 'log'>;
 

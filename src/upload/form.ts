@@ -1,11 +1,9 @@
 import { openAsBlob } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { FormData as FormDataType } from 'undici';
-
 // The same undici copy as the transport's, without loading the package index (see src/http/transport.ts).
-const { FormData } = createRequire(import.meta.url)('undici/lib/web/fetch/formdata.js') as {
-  FormData: typeof FormDataType;
-};
+import formdata from 'undici/lib/web/fetch/formdata.js';
+
+const { FormData } = formdata;
 type FormData = FormDataType;
 
 /** One statistic-map upload as the server's form expects it (API.md §7.2). */
