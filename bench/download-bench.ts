@@ -7,7 +7,7 @@
 // on one command line reuse it). Medians are reported. Then the peak RSS of one --rss-mib file through
 // `/usr/bin/time -v`. `--dir /dev/shm` takes the disk out of the comparison (tmpfs).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/neurovault.js');
 const STANDIN = join(ROOT, 'dist/test/standin/cli.js');
+const FLOOR = join(ROOT, 'dist/bench/undici-floor.bundle.js');
 
 const { values } = parseArgs({
   options: {
@@ -108,12 +109,17 @@ async function benchLatency(latency: number): Promise<Row[]> {
   const work = mkdtempSync(join(values.dir!, `nv-bench-${latency}ms-`));
   try {
     const urls = await fileUrls(s);
+    const urlsFile = join(work, 'urls.txt');
+    writeFileSync(urlsFile, `${urls.join('\n')}\n`);
     // Warm the stand-in's file cache so the first tool measured is not charged for generating bodies.
     await run('curl', ['-s', '--parallel', '--parallel-max', '6', ...urls.flatMap((u) => ['-o', '/dev/null', u])]);
     const tools: [string, (out: string) => [string, string[]]][] = [
       ['neurovault download', (out) => [process.execPath, [BIN, '--base-url', s.url, 'download', String(s.filesCollectionId), '--out', out, '-q', '--concurrency', values.concurrency!]]],
       ['curl --parallel --parallel-max 6', (out) => ['curl', ['-sS', '--fail', '--parallel', '--parallel-max', '6', '--output-dir', out, '--create-dirs', '--remote-name-all', ...urls]]],
       ['curl one at a time, one connection', (out) => ['curl', ['-sS', '--fail', '--output-dir', out, '--create-dirs', '--remote-name-all', ...urls]]],
+      // Reference points, not competitors: the least an undici client can do (bench/undici-floor.ts).
+      ['floor: bare undici, receive only', () => [process.execPath, [FLOOR, 'recv', urlsFile]]],
+      ['floor: bare undici + write + sha256', (out) => [process.execPath, [FLOOR, 'hash', urlsFile, out]]],
     ];
     const rows: Row[] = tools.map(([tool]) => ({ latency, tool, ms: [], bytes: 0 }));
     for (let r = 0; r < rounds; r++) {
@@ -128,6 +134,10 @@ async function benchLatency(latency: number): Promise<Row[]> {
         spawnSync('sync');
         const [cmd, args] = make(out);
         rows[i]!.ms.push(await run(cmd, args));
+        if (rows[i]!.tool.includes('receive only')) {
+          rows[i]!.bytes = files * fileBytes;
+          continue;
+        }
         const w = written(out);
         if (w.files !== files) throw new Error(`${rows[i]!.tool} wrote ${w.files} files`);
         rows[i]!.bytes = w.bytes;

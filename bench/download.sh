@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# neurovault download vs curl (parallel and one at a time) on the local stand-in; see bench/download-bench.ts.
+# neurovault download vs curl (parallel and one at a time) on the local stand-in, with a bare-undici floor
+# for reference; see bench/download-bench.ts.
 #   bash bench/download.sh [--rounds 5] [--files 500] [--file-bytes 204800] [--latencies 0,20] [--dir /tmp]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v curl >/dev/null || { echo "bench/download.sh needs curl" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "bench/download.sh needs GNU time for peak RSS (apt-get install -y time)" >&2; exit 2; }
 npm run build --silent
+# The floor is bundled like the CLI, so both pay the same start-up for undici.
+npx esbuild dist/bench/undici-floor.js --bundle --format=esm --platform=node --target=node20.18 --log-level=warning \
+  --outfile=dist/bench/undici-floor.bundle.js "--banner:js=import{createRequire as __r}from'node:module';const require=__r(import.meta.url);"
 exec node dist/bench/download-bench.js "$@"
