@@ -2,8 +2,11 @@
 // one by one; as a few chunks the same code starts ~50–100 ms sooner. Commands stay lazily loaded: each
 // dynamic import() becomes its own chunk. Runs after `tsc` (which type-checks and emits dist/ for the
 // tests); bin/neurovault.js loads dist/bundle/main.js.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
+// Chunk names carry content hashes: without a clean folder, old chunks would pile up.
+rmSync('dist/bundle', { recursive: true, force: true });
 await build({
   entryPoints: ['dist/src/main.js'],
   outdir: 'dist/bundle',
