@@ -2,17 +2,13 @@
 // one by one; as a few chunks the same code starts ~50–100 ms sooner. Commands stay lazily loaded: each
 // dynamic import() becomes its own chunk. Runs after `tsc` (which type-checks and emits dist/ for the
 // tests); bin/neurovault.js loads dist/bundle/main.js.
+//   node esbuild.config.mjs                  the CLI, into dist/bundle/
+//   node esbuild.config.mjs <entry> <out>    one more program bundled the same way (bench/download.sh)
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-// Chunk names carry content hashes: without a clean folder, old chunks would pile up.
-rmSync('dist/bundle', { recursive: true, force: true });
-await build({
-  entryPoints: ['dist/src/main.js'],
-  outdir: 'dist/bundle',
-  chunkNames: 'chunks/[name]-[hash]',
+const nodeEsm = {
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20.18',
@@ -23,4 +19,20 @@ await build({
   logLevel: 'warning',
   // undici and cli-table3 are CommonJS and require() Node's built-ins; ES module chunks have no `require`.
   banner: { js: "import{createRequire as __nvRequire}from'node:module';const require=__nvRequire(import.meta.url);" },
-});
+};
+
+const [entry, outfile] = process.argv.slice(2);
+if (entry !== undefined) {
+  if (outfile === undefined) throw new Error('usage: node esbuild.config.mjs [<entry> <outfile>]');
+  await build({ ...nodeEsm, entryPoints: [entry], outfile });
+} else {
+  // Chunk names carry content hashes: without a clean folder, old chunks would pile up.
+  rmSync('dist/bundle', { recursive: true, force: true });
+  await build({
+    ...nodeEsm,
+    entryPoints: ['dist/src/main.js'],
+    outdir: 'dist/bundle',
+    chunkNames: 'chunks/[name]-[hash]',
+    splitting: true,
+  });
+}

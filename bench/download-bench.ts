@@ -5,7 +5,8 @@
 // new folder on the same file system (nothing is deleted until the rounds are over): neurovault,
 // `curl --parallel --parallel-max 6`, and curl fetching the URLs one at a time on one connection (many URLs
 // on one command line reuse it). Medians are reported. Then the peak RSS of one --rss-mib file through
-// `/usr/bin/time -v`. `--dir /dev/shm` takes the disk out of the comparison (tmpfs).
+// `/usr/bin/time -v`. `--dir /dev/shm` takes the disk out of the comparison (tmpfs). Two floor rows
+// (bench/undici-floor.ts) run in the same rounds as reference points.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -113,20 +114,21 @@ async function benchLatency(latency: number): Promise<Row[]> {
     writeFileSync(urlsFile, `${urls.join('\n')}\n`);
     // Warm the stand-in's file cache so the first tool measured is not charged for generating bodies.
     await run('curl', ['-s', '--parallel', '--parallel-max', '6', ...urls.flatMap((u) => ['-o', '/dev/null', u])]);
-    const tools: [string, (out: string) => [string, string[]]][] = [
-      ['neurovault download', (out) => [process.execPath, [BIN, '--base-url', s.url, 'download', String(s.filesCollectionId), '--out', out, '-q', '--concurrency', values.concurrency!]]],
-      ['curl --parallel --parallel-max 6', (out) => ['curl', ['-sS', '--fail', '--parallel', '--parallel-max', '6', '--output-dir', out, '--create-dirs', '--remote-name-all', ...urls]]],
-      ['curl one at a time, one connection', (out) => ['curl', ['-sS', '--fail', '--output-dir', out, '--create-dirs', '--remote-name-all', ...urls]]],
+    // [label, command for an output folder, whether it writes the files there]
+    const tools: [string, (out: string) => [string, string[]], boolean][] = [
+      ['neurovault download', (out) => [process.execPath, [BIN, '--base-url', s.url, 'download', String(s.filesCollectionId), '--out', out, '-q', '--concurrency', values.concurrency!]], true],
+      ['curl --parallel --parallel-max 6', (out) => ['curl', ['-sS', '--fail', '--parallel', '--parallel-max', '6', '--output-dir', out, '--create-dirs', '--remote-name-all', ...urls]], true],
+      ['curl one at a time, one connection', (out) => ['curl', ['-sS', '--fail', '--output-dir', out, '--create-dirs', '--remote-name-all', ...urls]], true],
       // Reference points, not competitors: the least an undici client can do (bench/undici-floor.ts).
-      ['floor: bare undici, receive only', () => [process.execPath, [FLOOR, 'recv', urlsFile]]],
-      ['floor: bare undici + write + sha256', (out) => [process.execPath, [FLOOR, 'hash', urlsFile, out]]],
+      ['floor: bare undici, receive only', () => [process.execPath, [FLOOR, 'recv', urlsFile]], false],
+      ['floor: bare undici + write + sha256', (out) => [process.execPath, [FLOOR, 'hash', urlsFile, out]], true],
     ];
     const rows: Row[] = tools.map(([tool]) => ({ latency, tool, ms: [], bytes: 0 }));
     for (let r = 0; r < rounds; r++) {
       // The order rotates each round, so no tool always runs first (or right after the same one).
       for (let k = 0; k < tools.length; k++) {
         const i = (k + r) % tools.length;
-        const make = tools[i]![1];
+        const [, make, writes] = tools[i]!;
         // A new folder per run, all deleted only at the end: ext4 skips inodes freed in the last minute
         // when it allocates new ones, so deleting the previous run's files right before a run slows every
         // file creation in it, and most for the tool that creates the most files.
@@ -134,7 +136,7 @@ async function benchLatency(latency: number): Promise<Row[]> {
         spawnSync('sync');
         const [cmd, args] = make(out);
         rows[i]!.ms.push(await run(cmd, args));
-        if (rows[i]!.tool.includes('receive only')) {
+        if (!writes) {
           rows[i]!.bytes = files * fileBytes;
           continue;
         }

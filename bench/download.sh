@@ -8,6 +8,5 @@ command -v curl >/dev/null || { echo "bench/download.sh needs curl" >&2; exit 2;
 [ -x /usr/bin/time ] || { echo "bench/download.sh needs GNU time for peak RSS (apt-get install -y time)" >&2; exit 2; }
 npm run build --silent
 # The floor is bundled like the CLI, so both pay the same start-up for undici.
-npx esbuild dist/bench/undici-floor.js --bundle --format=esm --platform=node --target=node20.18 --log-level=warning \
-  --outfile=dist/bench/undici-floor.bundle.js "--banner:js=import{createRequire as __r}from'node:module';const require=__r(import.meta.url);"
+node esbuild.config.mjs dist/bench/undici-floor.js dist/bench/undici-floor.bundle.js
 exec node dist/bench/download-bench.js "$@"
