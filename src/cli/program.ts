@@ -6,6 +6,9 @@ import { registerImages } from './commands/images.js';
 import { registerDownload } from './commands/download.js';
 import { registerAuth } from './commands/auth.js';
 import { registerS3 } from './commands/s3.js';
+import { registerCatalog } from './commands/catalog.js';
+import { registerView } from './commands/view.js';
+import { registerCompletion } from './commands/completion.js';
 
 /**
  * The command tree. Definitions import nothing heavy (no undici, zod or ora): each action loads its own
@@ -58,5 +61,8 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 auth, 4 not found, 5 integrity, 130 inte
   registerDownload(program, ctx);
   registerAuth(program, ctx);
   registerS3(program, ctx);
+  registerCatalog(program, ctx);
+  registerView(program, ctx);
+  registerCompletion(program, ctx);
   return program;
 }
