@@ -25,7 +25,7 @@ export type RequestBody = string | Uint8Array | Readable | FormData | AsyncItera
 export type Headers = Record<string, string | string[] | undefined>;
 
 /** Adds credentials to one attempt (called again on every retry and redirect, so signatures stay fresh). */
-export type Signer = (req: { method: HttpMethod; url: URL; headers: Record<string, string> }) => void;
+export type Signer = (req: { method: HttpMethod; url: URL; headers: Record<string, string>; target: string }) => void;
 
 export interface TransportOptions {
   /** Origin that receives the API token; nothing else ever does. */
@@ -48,6 +48,11 @@ export interface TransportOptions {
 export interface TransportRequest {
   method: HttpMethod;
   url: string | URL;
+  /**
+   * Path and query sent verbatim instead of the URL's (first hop only): WHATWG URL resolves `.` and `..`
+   * segments, which are legal, distinct S3 keys. Must be on the URL's origin.
+   */
+  target?: string;
   headers?: Record<string, string>;
   /** A function is called once per attempt, so streamed bodies (files) are re-opened on retry. */
   body?: RequestBody | (() => RequestBody | Promise<RequestBody>);
@@ -209,14 +214,15 @@ export class Transport {
         headers.authorization = `${this.opts.authScheme === 'bearer' ? 'Bearer' : 'Token'} ${this.opts.token}`;
       }
       const body = typeof req.body === 'function' ? await req.body() : req.body;
-      req.signer?.({ method: req.method, url, headers });
+      const target = hop === 0 && req.target !== undefined ? req.target : `${url.pathname}${url.search}`;
+      req.signer?.({ method: req.method, url, headers, target });
       const started = Date.now();
       this.opts.log?.(`> ${req.method} ${redactUrl(url)}${attemptNo > 1 ? ` (attempt ${attemptNo})` : ''}`);
       let res: Dispatcher.ResponseData;
       try {
         res = await dispatchRequest.call(this.agent, {
           origin: url.origin,
-          path: `${url.pathname}${url.search}`,
+          path: target,
           method: req.method,
           headers,
           body: body as Dispatcher.DispatchOptions['body'],

@@ -1,8 +1,8 @@
 import type { Transport, TransportRequest, TransportResponse, RequestBody, HttpMethod } from '../http/transport.js';
-import { ResponseShapeError } from '../http/errors.js';
-import { describeS3Error, S3EmbeddedError } from './errors.js';
+import { describeS3Error, s3ErrorFields, S3AnswerError, S3EmbeddedError } from './errors.js';
+import { MAX_XML_BODY, parseByteCount, quoteServerValue, serverText } from './server-values.js';
 import { EMPTY_SHA256, UNSIGNED_PAYLOAD, sha256Hex, signRequest, uriEncode, type Credentials } from './sigv4.js';
-import { child, childText, children, escapeXml, parseXml, type XmlElement } from './xml.js';
+import { MalformedXmlError, child, childText, children, escapeXml, parseXml, type XmlElement } from './xml.js';
 
 export interface S3ClientOptions {
   transport: Transport;
@@ -32,8 +32,13 @@ export interface ObjectSummary {
 export interface ListPage {
   objects: ObjectSummary[];
   prefixes: string[];
+  /** The server says more pages follow. */
+  truncated: boolean;
   nextToken?: string;
 }
+
+/** Empty pages that claim more are coming: S3 sends one now and then, a broken server sends them forever. */
+const MAX_EMPTY_PAGES = 100;
 
 export interface ObjectHead {
   size: number;
@@ -78,19 +83,28 @@ export class S3Client {
     this.basePath = o.endpoint.pathname.replace(/\/+$/, '');
   }
 
-  url(bucket?: string, key = '', query?: Query): URL {
+  /**
+   * Where a request goes: `target` is the path and query sent verbatim, with the key's `.` and `..`
+   * segments kept (they name other objects than their resolved form, and aws-cli sends them as they are);
+   * `url` gives the origin and, resolved, serves for log lines and redirects.
+   */
+  location(bucket?: string, key = '', query?: Query): { url: URL; target: string } {
     const e = this.o.endpoint;
     const encodedKey = uriEncode(key, true);
-    let href: string;
-    if (bucket === undefined) href = `${e.protocol}//${e.host}${this.basePath}/`;
-    else if (this.o.pathStyle || !virtualHostable(bucket, e.protocol)) {
-      href = `${e.protocol}//${e.host}${this.basePath}/${bucket}${key === '' ? '' : `/${encodedKey}`}`;
-    } else href = `${e.protocol}//${bucket}.${e.host}${this.basePath}/${encodedKey}`;
+    let host = e.host;
+    let path: string;
+    if (bucket === undefined) path = `${this.basePath}/`;
+    else if (this.o.pathStyle || !virtualHostable(bucket, e.protocol)) path = `${this.basePath}/${bucket}${key === '' ? '' : `/${encodedKey}`}`;
+    else {
+      host = `${bucket}.${e.host}`;
+      path = `${this.basePath}/${encodedKey}`;
+    }
     const q = Object.entries(query ?? {})
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => (v === '' ? uriEncode(k) : `${uriEncode(k)}=${uriEncode(String(v))}`))
       .join('&');
-    return new URL(q ? `${href}?${q}` : href);
+    const target = q ? `${path}?${q}` : path;
+    return { url: new URL(`${e.protocol}//${host}${target}`), target };
   }
 
   async listBuckets(): Promise<BucketSummary[]> {
@@ -124,29 +138,48 @@ export class S3Client {
         'encoding-type': 'url',
       },
     });
-    if (root?.name !== 'ListBucketResult') throw new ResponseShapeError(`s3://${opts.bucket}`, 'no ListBucketResult in the listing');
+    if (root?.name !== 'ListBucketResult') throw new S3AnswerError('the listing has no ListBucketResult');
     const decode = childText(root, 'EncodingType') === 'url' ? decodeUrlEncoding : (s: string) => s;
     const truncated = childText(root, 'IsTruncated') === 'true';
     return {
-      objects: children(root, 'Contents').map((c) => ({
-        key: decode(childText(c, 'Key') ?? ''),
-        size: Number(childText(c, 'Size') ?? 0),
-        lastModified: childText(c, 'LastModified') ?? '',
-        etag: unquote(childText(c, 'ETag')),
-        storageClass: childText(c, 'StorageClass'),
-      })),
+      objects: children(root, 'Contents').map((c) => {
+        const key = decode(childText(c, 'Key') ?? '');
+        if (key === '') throw new S3AnswerError('the listing has an object without a <Key>');
+        const sizeText = childText(c, 'Size') ?? '';
+        const size = parseByteCount(sizeText);
+        if (size === undefined) {
+          throw new S3AnswerError(`the listing gives ${quoteServerValue(key)} the <Size> ${quoteServerValue(sizeText)}, which is no byte count`);
+        }
+        return { key, size, lastModified: childText(c, 'LastModified') ?? '', etag: unquote(childText(c, 'ETag')), storageClass: childText(c, 'StorageClass') };
+      }),
       prefixes: children(root, 'CommonPrefixes').map((p) => decode(childText(p, 'Prefix') ?? '')),
-      nextToken: truncated ? childText(root, 'NextContinuationToken') : undefined,
+      truncated,
+      nextToken: truncated ? childText(root, 'NextContinuationToken') || undefined : undefined,
     };
   }
 
+  /**
+   * Every page of a listing. A listing that cannot end is stopped with an error rather than followed:
+   * a repeated continuation token (botocore stops on that too), a page that says more follow but gives no
+   * token, or a long run of empty pages that say more follow.
+   */
   async *listAll(opts: { bucket: string; prefix?: string; delimiter?: string; pageSize?: number }): AsyncGenerator<ListPage> {
+    const seen = new Set<string>();
     let token: string | undefined;
-    do {
+    let emptyRun = 0;
+    for (;;) {
       const page = await this.listPage({ ...opts, maxKeys: opts.pageSize, token });
       yield page;
+      if (!page.truncated) return;
       token = page.nextToken;
-    } while (token);
+      if (token === undefined) throw new S3AnswerError('the listing says more pages follow but gives no continuation token; stopped');
+      // Hashes, so a server sending long tokens cannot make the set grow by more than 64 bytes a page.
+      const id = sha256Hex(token);
+      if (seen.has(id)) throw new S3AnswerError('the listing repeated a continuation token, so it would never end; stopped');
+      seen.add(id);
+      emptyRun = page.objects.length + page.prefixes.length === 0 ? emptyRun + 1 : 0;
+      if (emptyRun >= MAX_EMPTY_PAGES) throw new S3AnswerError(`${MAX_EMPTY_PAGES} empty listing pages in a row said more would follow; stopped`);
+    }
   }
 
   async headObject(bucket: string, key: string): Promise<ObjectHead> {
@@ -156,8 +189,11 @@ export class S3Client {
       for (const [name, value] of Object.entries(res.headers)) {
         if (name.startsWith('x-amz-meta-') && value !== undefined) metadata[name.slice(11)] = Array.isArray(value) ? value.join(',') : value;
       }
+      const length = header(res, 'content-length');
+      const size = parseByteCount(length);
+      if (size === undefined) throw new S3AnswerError(`HEAD s3://${bucket}/${key}: the Content-Length ${quoteServerValue(length ?? '')} is no byte count`);
       return {
-        size: Number(header(res, 'content-length') ?? 0),
+        size,
         etag: unquote(header(res, 'etag')),
         lastModified: header(res, 'last-modified'),
         contentType: header(res, 'content-type'),
@@ -179,10 +215,12 @@ export class S3Client {
     const headers: Record<string, string> = {};
     if (opts.range) headers.range = opts.range;
     if (opts.ifMatch) headers['if-match'] = `"${opts.ifMatch}"`;
-    return this.o.transport.read(
-      this.request({ method: 'GET', bucket, key, headers, okStatuses: opts.okStatuses ?? [200, 206] }),
-      reader,
-    );
+    return this.o.transport.read(this.request({ method: 'GET', bucket, key, headers, okStatuses: opts.okStatuses ?? [200, 206] }), (res) => {
+      // A reader may refuse the answer before reading it; the body is then destroyed unread, and its
+      // abort error must not crash the process as an unhandled 'error' event.
+      res.body.on('error', ignore);
+      return reader(res);
+    });
   }
 
   /** GET whose body the caller streams (stdout); no retry once the body has started. */
@@ -221,7 +259,7 @@ export class S3Client {
   async createMultipartUpload(opts: { bucket: string; key: string; headers: Record<string, string> }): Promise<string> {
     const root = await this.xml({ method: 'POST', bucket: opts.bucket, key: opts.key, query: { uploads: '' }, headers: opts.headers, retry: 'idempotent' });
     const id = childText(root, 'UploadId');
-    if (!id) throw new ResponseShapeError(`s3://${opts.bucket}/${opts.key}`, 'CreateMultipartUpload returned no UploadId');
+    if (!id) throw new S3AnswerError(`s3://${opts.bucket}/${opts.key}: CreateMultipartUpload returned no UploadId`);
     return id;
   }
 
@@ -247,7 +285,7 @@ export class S3Client {
       async (res) => {
         await res.body.dump();
         const etag = unquote(header(res, 'etag'));
-        if (!etag) throw new ResponseShapeError(`s3://${opts.bucket}/${opts.key}`, `part ${opts.partNumber} was stored without an ETag`);
+        if (!etag) throw new S3AnswerError(`s3://${opts.bucket}/${opts.key}: part ${opts.partNumber} was stored without an ETag`);
         return etag;
       },
     );
@@ -269,7 +307,7 @@ export class S3Client {
       headers: { 'x-amz-copy-source': copySource(opts.from), 'x-amz-copy-source-range': opts.range },
     });
     const etag = unquote(childText(root, 'ETag'));
-    if (!etag) throw new ResponseShapeError(`s3://${opts.bucket}/${opts.key}`, `copied part ${opts.partNumber} has no ETag`);
+    if (!etag) throw new S3AnswerError(`s3://${opts.bucket}/${opts.key}: copied part ${opts.partNumber} has no ETag`);
     return etag;
   }
 
@@ -309,9 +347,11 @@ export class S3Client {
       call.payloadHash ?? (body === undefined ? EMPTY_SHA256 : typeof body === 'string' || body instanceof Uint8Array ? sha256Hex(body) : UNSIGNED_PAYLOAD);
     const headers: Record<string, string> = { accept: '*/*', ...call.headers };
     if (typeof body === 'string' && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(body));
+    const { url, target } = this.location(call.bucket, call.key, call.query);
     return {
       method: call.method,
-      url: this.url(call.bucket, call.key, call.query),
+      url,
+      target,
       headers,
       body,
       auth: false,
@@ -321,7 +361,14 @@ export class S3Client {
       describeError: describeS3Error,
       signer: creds
         ? (req) => {
-            signRequest({ method: req.method, url: req.url, headers: req.headers, payloadHash, credentials: creds, region: this.o.region });
+            // The keys (and the session token) go to the endpoint only, never where a redirect points.
+            if (req.url.origin !== url.origin) {
+              throw new S3AnswerError(
+                `the server redirected to ${serverText(req.url.origin, 100)}; signed requests are sent to ${url.origin} only`,
+                'the bucket may be in another region (--region) or on another server (--endpoint-url)',
+              );
+            }
+            signRequest({ method: req.method, url: req.url, target: req.target, headers: req.headers, payloadHash, credentials: creds, region: this.o.region });
           }
         : undefined,
     };
@@ -329,10 +376,17 @@ export class S3Client {
 
   /** A request answered by XML; an `<Error>` inside a 200 (CopyObject, Complete) is thrown as such. */
   private async xml(call: Call): Promise<XmlElement | undefined> {
-    const text = await this.o.transport.read(this.request(call), (res) => res.body.text());
-    const root = parseXml(text);
+    const text = await this.o.transport.read(this.request(call), (res) => readCapped(res, MAX_XML_BODY));
+    let root: XmlElement | undefined;
+    try {
+      root = parseXml(text);
+    } catch (err) {
+      if (err instanceof MalformedXmlError) throw new S3AnswerError(`the server sent malformed XML (${err.message})`);
+      throw err;
+    }
     if (root?.name === 'Error') {
-      throw new S3EmbeddedError(childText(root, 'Code') ?? 'InternalError', childText(root, 'Message') ?? 'the server answered 200 with an error');
+      const { code, detail } = s3ErrorFields(root);
+      throw new S3EmbeddedError(code ?? 'InternalError', detail ?? 'the server answered 200 with an error');
     }
     return root;
   }
@@ -350,6 +404,24 @@ function virtualHostable(bucket: string, protocol: string): boolean {
 function copySource(from: { bucket: string; key: string }): string {
   return `/${from.bucket}/${uriEncode(from.key, true)}`;
 }
+
+/** The body as text, refused past `cap` bytes (by its Content-Length up front, else while it streams in). */
+async function readCapped(res: TransportResponse, cap: number): Promise<string> {
+  res.body.on('error', ignore);
+  const tooBig = () => new S3AnswerError(`the server's answer is larger than ${cap / 1024 ** 2} MiB, more than any S3 answer needs`);
+  const declared = parseByteCount(header(res, 'content-length'));
+  if (declared !== undefined && declared > cap) throw tooBig();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > cap) throw tooBig();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+function ignore(): void {}
 
 function header(res: TransportResponse, name: string): string | undefined {
   const v = res.headers[name];

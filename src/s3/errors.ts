@@ -1,13 +1,38 @@
 import { CliError, ExitCode } from '../errors.js';
 import { HttpError, NetworkError } from '../http/errors.js';
-import { childText, parseXml } from './xml.js';
+import { MalformedXmlError, childText, parseXml, type XmlElement } from './xml.js';
+import { serverText } from './server-values.js';
 
-/** Turns S3's `<Error><Code/><Message/></Error>` into the transport's {code, detail}. */
+/**
+ * Turns S3's `<Error><Code/><Message/></Error>` into the transport's {code, detail}, keeping a short,
+ * printable part of it only. The transport hands over at most 64 KiB, so a long message arrives cut off:
+ * then the code and the message's start are still picked out.
+ */
 export function describeS3Error(text: string, _contentType: string): { detail?: string; code?: string } | undefined {
-  if (!text.includes('<Error')) return undefined;
-  const err = parseXml(text);
-  if (err?.name !== 'Error') return undefined;
-  return { code: childText(err, 'Code'), detail: childText(err, 'Message')?.trim() || undefined };
+  if (text.includes('<Error')) {
+    try {
+      const err = parseXml(text);
+      if (err?.name === 'Error') return s3ErrorFields(err);
+    } catch (e) {
+      if (!(e instanceof MalformedXmlError)) throw e;
+      const code = /<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1];
+      const message = /<Message>([^<]{1,4096})/.exec(text)?.[1];
+      return { code: checkedCode(code), detail: message === undefined ? undefined : serverText(message) };
+    }
+  }
+  // Anything else (an HTML page, plain text) the transport describes in at most 200 characters.
+  return undefined;
+}
+
+/** The code (when it looks like one) and a printable, cut message of an `<Error>`. */
+export function s3ErrorFields(err: XmlElement): { code?: string; detail?: string } {
+  const message = childText(err, 'Message')?.trim();
+  return { code: checkedCode(childText(err, 'Code')), detail: message ? serverText(message) : undefined };
+}
+
+function checkedCode(code: string | undefined): string | undefined {
+  const c = code?.trim();
+  return c !== undefined && /^[A-Za-z0-9._-]{1,64}$/.test(c) ? c : undefined;
 }
 
 /** An S3 `<Error>` inside a 200 answer (CopyObject, CompleteMultipartUpload do that). */
@@ -17,6 +42,13 @@ export class S3EmbeddedError extends CliError {
     readonly detail: string,
   ) {
     super(`${code}: ${detail}`, { exitCode: exitCodeForS3(code, 200) });
+  }
+}
+
+/** An answer the CLI refuses to act on: a broken listing, a size that is no size, a redirect elsewhere. */
+export class S3AnswerError extends CliError {
+  constructor(problem: string, hint?: string) {
+    super(problem, { exitCode: ExitCode.failure, hint });
   }
 }
 
@@ -61,6 +93,7 @@ export interface FailureContext {
  * says what to change.
  */
 export function s3Failure(action: string, err: unknown, fc: FailureContext): CliError {
+  if (err instanceof S3AnswerError) return new CliError(`${action}: ${err.message}`, { exitCode: err.exitCode, hint: err.hint, cause: err });
   if (err instanceof S3EmbeddedError) {
     return new CliError(`${action}: ${err.code}: ${err.detail}`, { exitCode: err.exitCode, hint: hintFor(err.code, fc), cause: err });
   }
@@ -69,7 +102,7 @@ export function s3Failure(action: string, err: unknown, fc: FailureContext): Cli
     const code = err.code ?? fallbackCode;
     const region = err.headers['x-amz-bucket-region'];
     const hint =
-      typeof region === 'string' && region !== fc.region
+      typeof region === 'string' && /^[a-z0-9-]{1,40}$/.test(region) && region !== fc.region
         ? `the bucket is in region ${region}: add --region ${region}`
         : hintFor(code, fc);
     return new CliError(`${action}: ${code}: ${err.detail ?? fallbackText}`, {

@@ -1,7 +1,8 @@
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ResponseShapeError } from '../http/errors.js';
+import { S3AnswerError } from './errors.js';
+import { parseByteCount, quoteServerValue } from './server-values.js';
 import type { TransportResponse } from '../http/transport.js';
 import { forEachBounded } from './pool.js';
 import type { TransferSettings } from './transfer.js';
@@ -18,6 +19,8 @@ export interface KnownObject {
  * the final name never holds a partial file. Large objects come down as parallel ranged GETs written
  * at their offsets; when the size is unknown the first range doubles as the size probe (no HEAD).
  * Later ranges carry If-Match, so an object replaced mid-download fails instead of mixing versions.
+ * Sizes the server claims are checked numbers and are never allocated from: ranges are made one at a
+ * time, and the file must end up with exactly the claimed size, every byte of it received.
  */
 export async function downloadFile(src: S3Location, dest: string, s: TransferSettings, known?: KnownObject): Promise<number> {
   await mkdir(dirname(dest), { recursive: true });
@@ -29,7 +32,7 @@ export async function downloadFile(src: S3Location, dest: string, s: TransferSet
     let etag = known?.etag;
     let next: number;
     if (known && known.size < s.threshold) {
-      size = await s.slots.run(() => s.client.readObject(src.bucket, src.key, { okStatuses: [200] }, (res) => writeWhole(res, fh)));
+      size = await s.slots.run(() => s.client.readObject(src.bucket, src.key, { okStatuses: [200] }, (res) => writeWhole(res, fh, known.size)));
       next = size;
     } else if (known) {
       size = known.size;
@@ -42,8 +45,9 @@ export async function downloadFile(src: S3Location, dest: string, s: TransferSet
             await res.body.dump();
             return { total: -1, written: 0, etag: undefined };
           }
-          const total = res.status === 206 ? totalFromContentRange(res) : Number(header(res, 'content-length') ?? NaN);
-          const written = await writeAt(res.body, fh, 0, s);
+          const total = res.status === 206 ? totalFromContentRange(res) : lengthOf(res);
+          if (total === undefined) throw new S3AnswerError(`s3://${src.bucket}/${src.key}: the answer gives no valid object size`);
+          const written = await writeAt(res.body, fh, 0, s, res.status === 206 ? Math.min(s.partSize, total) : total);
           return { total, written, etag: unquote(header(res, 'etag')) };
         }),
       );
@@ -51,27 +55,25 @@ export async function downloadFile(src: S3Location, dest: string, s: TransferSet
         size = await s.slots.run(() => s.client.readObject(src.bucket, src.key, { okStatuses: [200] }, (res) => writeWhole(res, fh)));
         next = size;
       } else {
-        if (!Number.isFinite(first.total)) throw new ResponseShapeError(`s3://${src.bucket}/${src.key}`, 'no object size in the answer');
         size = first.total;
         next = first.written;
         etag = first.etag;
       }
     }
-    const ranges: [number, number][] = [];
-    for (let start = next; start < size; start += s.partSize) ranges.push([start, Math.min(size, start + s.partSize) - 1]);
     await forEachBounded(
-      ranges,
+      ranges(next, size, s.partSize),
       s.slots,
       async ([start, end]) => {
-        const written = await s.client.readObject(src.bucket, src.key, { range: `bytes=${start}-${end}`, ifMatch: etag, okStatuses: [206] }, (res) =>
-          writeAt(res.body, fh, start, s),
-        );
-        if (written !== end - start + 1) {
-          throw new ResponseShapeError(`s3://${src.bucket}/${src.key}`, `bytes ${start}-${end}: got ${written} bytes`);
-        }
+        const written = await s.client.readObject(src.bucket, src.key, { range: `bytes=${start}-${end}`, ifMatch: etag, okStatuses: [200, 206] }, (res) => {
+          if (res.status !== 206) throw new S3AnswerError(`s3://${src.bucket}/${src.key}: the server ignored the range bytes=${start}-${end}`);
+          return writeAt(res.body, fh, start, s, end - start + 1);
+        });
+        if (written !== end - start + 1) throw new S3AnswerError(`s3://${src.bucket}/${src.key}: bytes ${start}-${end}: got ${written} bytes`);
       },
       s.signal,
     );
+    const onDisk = (await fh.stat()).size;
+    if (onDisk !== size) throw new S3AnswerError(`s3://${src.bucket}/${src.key}: received ${onDisk} bytes of an object of ${size}`);
     await fh.close();
     closed = true;
     await rename(tmp, dest);
@@ -82,12 +84,20 @@ export async function downloadFile(src: S3Location, dest: string, s: TransferSet
     throw err;
   }
 
-  async function writeWhole(res: TransportResponse, handle: FileHandle): Promise<number> {
+  /** The whole object in one GET; `listed` is the size a listing gave, which the body must match too. */
+  async function writeWhole(res: TransportResponse, handle: FileHandle, listed?: number): Promise<number> {
     // A retried attempt starts the file over.
     await handle.truncate(0);
-    const n = await writeAt(res.body, handle, 0, s);
-    const expected = Number(header(res, 'content-length') ?? n);
-    if (n !== expected) throw new ResponseShapeError(`s3://${src.bucket}/${src.key}`, `got ${n} of ${expected} bytes`);
+    const declared = header(res, 'content-length');
+    const length = lengthOf(res);
+    if (declared !== undefined && length === undefined) {
+      throw new S3AnswerError(`s3://${src.bucket}/${src.key}: the Content-Length ${quoteServerValue(declared)} is no byte count`);
+    }
+    const n = await writeAt(res.body, handle, 0, s, listed ?? length ?? Number.POSITIVE_INFINITY);
+    const expected = listed ?? length ?? n;
+    if (n !== expected || (length !== undefined && n !== length)) {
+      throw new S3AnswerError(`s3://${src.bucket}/${src.key}: got ${n} of ${expected} bytes`);
+    }
     return n;
   }
 }
@@ -112,7 +122,8 @@ export async function downloadToStream(src: S3Location, out: NodeJS.WritableStre
 // concatenated copies (big short-lived buffers are what inflates RSS).
 const WRITE_BATCH = 256 * 1024;
 
-async function writeAt(body: Readable, fh: FileHandle, offset: number, s: TransferSettings): Promise<number> {
+/** Writes the body at `offset`; more than `max` bytes is a broken answer, refused before it is written. */
+async function writeAt(body: Readable, fh: FileHandle, offset: number, s: TransferSettings, max: number): Promise<number> {
   let pos = offset;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -132,6 +143,7 @@ async function writeAt(body: Readable, fh: FileHandle, offset: number, s: Transf
     }
   };
   for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (pos - offset + pendingBytes + chunk.length > max) throw new S3AnswerError(`the server sent more than the ${max} bytes it announced`);
     pending.push(chunk);
     pendingBytes += chunk.length;
     if (pendingBytes >= WRITE_BATCH) await flush();
@@ -168,9 +180,18 @@ function drained(out: NodeJS.WritableStream): Promise<void> {
   });
 }
 
-function totalFromContentRange(res: TransportResponse): number {
-  const m = /\/(\d+)\s*$/.exec(header(res, 'content-range') ?? '');
-  return m ? Number(m[1]) : NaN;
+/** The byte ranges still to fetch, one at a time: never an array sized by what the server claims. */
+function* ranges(from: number, size: number, partSize: number): Generator<[number, number]> {
+  for (let start = from; start < size; start += partSize) yield [start, Math.min(size, start + partSize) - 1];
+}
+
+function totalFromContentRange(res: TransportResponse): number | undefined {
+  const m = /\/\s*(\S+)\s*$/.exec(header(res, 'content-range') ?? '');
+  return m ? parseByteCount(m[1]) : undefined;
+}
+
+function lengthOf(res: TransportResponse): number | undefined {
+  return parseByteCount(header(res, 'content-length'));
 }
 
 function header(res: TransportResponse, name: string): string | undefined {

@@ -39,6 +39,8 @@ const UNSIGNABLE = new Set([
 export interface SignInput {
   method: string;
   url: URL;
+  /** Path and query as sent, when they are not the URL's (keys with `.`/`..` segments, see client.ts). */
+  target?: string;
   /** Mutated: gains x-amz-date, x-amz-content-sha256, x-amz-security-token and authorization. */
   headers: Record<string, string>;
   /** Hex SHA-256 of the body, UNSIGNED_PAYLOAD or STREAMING_PAYLOAD. */
@@ -100,10 +102,12 @@ export function signRequest(input: SignInput): SignResult {
   }
   canonical.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const signedHeaders = canonical.map(([n]) => n).join(';');
+  const target = input.target ?? `${input.url.pathname}${input.url.search}`;
+  const q = target.indexOf('?');
   const canonicalRequest = [
     input.method,
-    canonicalPath(input.url.pathname),
-    canonicalQuery(input.url.search),
+    canonicalPath(q < 0 ? target : target.slice(0, q)),
+    canonicalQuery(q < 0 ? '' : target.slice(q)),
     canonical.map(([n, v]) => `${n}:${v}\n`).join(''),
     signedHeaders,
     input.payloadHash,
@@ -135,7 +139,8 @@ function toAmzDate(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
-// S3 signs the path encoded exactly once (unlike other services), so decode what the URL holds and re-encode.
+// S3 signs the path encoded exactly once and not normalised (unlike other services): `..` stays `..`, as
+// botocore signs and sends it. So decode what the path holds and re-encode, segment by segment.
 function canonicalPath(pathname: string): string {
   return pathname
     .split('/')

@@ -131,6 +131,8 @@ interface ActionRecord {
 interface Task {
   record: ActionRecord;
   run: () => Promise<number | undefined>;
+  /** Set when the transfer must not happen (a key that is no safe local path): reported, counted, never run. */
+  refused?: CliError;
 }
 
 export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ctx: Context): Promise<void> {
@@ -205,6 +207,11 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
       tasks,
       new Semaphore(tuning.concurrency),
       async (task) => {
+        if (task.refused) {
+          failures++;
+          report.error(task.refused);
+          return;
+        }
         if (flags.dryrun) {
           report.done({ ...task.record, dryrun: true });
           return;
@@ -290,7 +297,11 @@ async function planSingle(
     }
     if (dst.kind === 'local') {
       let dest = dst.path;
-      if (dstArg.endsWith('/') || dstArg.endsWith(sep) || (await isDirectory(dest))) dest = join(dest, name);
+      if (dstArg.endsWith('/') || dstArg.endsWith(sep) || (await isDirectory(dest))) {
+        const unsafe = unsafeLocalPath(name);
+        if (unsafe) throw new UsageError(`${formatS3Uri(src.loc)}: its name ${unsafe}, so it cannot be saved into ${dstArg}`, { hint: 'give a file name as the destination' });
+        dest = join(dest, name);
+      }
       return { record: { action: 'download', source: formatS3Uri(src.loc), destination: displayPath(dest) }, run: () => downloadFile(src.loc, dest, s) };
     }
     if (dst.kind === 's3') {
@@ -361,15 +372,21 @@ function objectTask(
 ): Task | undefined {
   // Zero-byte "folder" markers made by consoles are not files.
   if (o.key.endsWith('/')) return undefined;
+  const from = { bucket: src.bucket, key: o.key };
+  const refuse = (why: string, destination: string): Task => ({
+    record: { action: dst.kind === 'local' ? 'download' : 'copy', source: formatS3Uri(from), destination },
+    run: () => Promise.resolve(undefined),
+    refused: new CliError(`${dst.kind === 'local' ? 'download' : 'copy'} failed: ${formatS3Uri(from)}: ${why}`),
+  });
+  if (!o.key.startsWith(prefix)) return refuse(`the listing of ${prefix || 'the bucket'} returned a key outside it`, '');
   const rel = o.key.slice(prefix.length);
   if (!p.filter(rel)) return undefined;
-  const from = { bucket: src.bucket, key: o.key };
   if (dst.kind === 'local' && destRoot) {
+    const unsafe = unsafeLocalPath(rel);
     const dest = resolve(destRoot, rel);
-    if (dest !== destRoot && !dest.startsWith(destRoot + sep)) {
-      p.report.warn(`warning: Skipping ${formatS3Uri(from)}: its key leads outside ${displayPath(destRoot)}`);
-      return undefined;
-    }
+    // The second test is the backstop: whatever the first misses must still land inside the folder.
+    if (unsafe) return refuse(`its key ${unsafe}, so it is not saved`, displayPath(dest));
+    if (!dest.startsWith(destRoot + sep)) return refuse(`its key leads outside ${displayPath(destRoot)}, so it is not saved`, displayPath(dest));
     p.report.expect(o.size);
     return {
       record: { action: 'download', source: formatS3Uri(from), destination: displayPath(dest), bytes: o.size },
@@ -384,6 +401,22 @@ function objectTask(
       run: () => copyObject(from, loc, p.s, { size: o.size, headers: copyHeaders(p), replaceMetadata: p.replaceMetadata }),
     };
   }
+  return undefined;
+}
+
+/**
+ * Why a key (relative to the copied prefix) cannot become a path under the destination folder, or
+ * undefined when it can. Such keys are legal in S3 but would resolve elsewhere on disk: onto the folder
+ * itself (`sub/..`), beside it (`.` writes `<folder>.part`), or out of it.
+ */
+function unsafeLocalPath(rel: string): string | undefined {
+  if (rel === '') return 'is empty';
+  if (rel.startsWith('/')) return 'is an absolute path';
+  if (rel.includes('\0')) return 'holds a NUL character';
+  if (sep === '\\' && /[\\:]/.test(rel)) return 'holds a \\ or :, which Windows reads as path syntax';
+  const segments = rel.split('/');
+  if (segments.some((x) => x === '.' || x === '..')) return 'has a "." or ".." segment';
+  if (segments.some((x) => x === '')) return 'has an empty segment ("//")';
   return undefined;
 }
 

@@ -1,0 +1,43 @@
+/**
+ * Values an S3 server sends that the CLI computes with or prints: each is checked or tamed before use,
+ * because the server may be broken or hostile (a size of "1e15" must not become a loop or an allocation,
+ * a 10 MB message must not reach the terminal).
+ */
+
+/** Far above the largest object S3 or a compatible server stores, and exact as a JS number. */
+export const MAX_OBJECT_SIZE = 2 ** 50;
+
+/** A listing page or other XML answer larger than this is refused (a 1000-key page is ~300 KiB). */
+export const MAX_XML_BODY = 10 * 1024 * 1024;
+
+/** How much of a server's message or code is kept for an error line. */
+export const MAX_MESSAGE = 300;
+
+/** A byte count as the server wrote it: plain decimal digits up to MAX_OBJECT_SIZE, else undefined. */
+export function parseByteCount(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const t = text.trim();
+  if (!/^\d{1,16}$/.test(t)) return undefined;
+  const n = Number(t);
+  return n <= MAX_OBJECT_SIZE ? n : undefined;
+}
+
+/**
+ * Server text made fit for one line of an error message: at most `max` characters (cut with "…"), runs of
+ * whitespace folded to one space, and other control characters shown as \xNN instead of being obeyed.
+ */
+export function serverText(text: string, max = MAX_MESSAGE): string {
+  const cut = text.length > max * 4 ? text.slice(0, max * 4) : text;
+  const clean = cut
+    .replace(/\s+/g, ' ')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .trim();
+  const chars = Array.from(clean);
+  return chars.length > max || cut.length < text.length ? `${chars.slice(0, max - 1).join('')}…` : clean;
+}
+
+/** A quoted sample of a value the server got wrong, for "… is not a byte count" messages. */
+export function quoteServerValue(text: string): string {
+  return `"${serverText(text, 40)}"`;
+}
