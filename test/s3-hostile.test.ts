@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliResult, type RunOptions } from './helpers/run-cli.js';
 import { startHostile, type HostileHandler, type HostileServer } from './hostile/server.js';
+import { awsAvailable, awsCli, S3RVER_KEY, startS3rver } from './helpers/s3rver.js';
 import { FAKE_AWS_ENV, errorXml, isListing, listingXml, sendXml, type ListedObject } from './hostile/s3.js';
 
 let work: string;
@@ -90,6 +91,26 @@ describe('object keys go on the wire exactly as given', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await readFile(join(work, 'got.txt'), 'utf8'), 'right object');
     assert.deepEqual(srv.requests.map((q) => q.path), ['/bkt/p/x/../a.txt']);
+  });
+
+  test('signed as sent: s3rver (which checks signatures) takes such keys from us and from aws-cli alike', async (t) => {
+    if (!(await awsAvailable())) return t.skip('no /usr/bin/aws');
+    const s3 = await startS3rver(['bkt']);
+    try {
+      const env = { AWS_ACCESS_KEY_ID: S3RVER_KEY, AWS_SECRET_ACCESS_KEY: S3RVER_KEY, AWS_DEFAULT_REGION: 'us-east-1' };
+      const put = await runCli(['--endpoint-url', s3.endpoint, 's3', 'cp', 'f.txt', 's3://bkt/p/x/../a.txt'], { env, cwd: work });
+      assert.equal(put.code, 0, put.stderr);
+      const got = await awsCli(s3.endpoint, ['s3api', 'get-object', '--bucket', 'bkt', '--key', 'p/x/../a.txt', join(work, 'aws-got.txt')]);
+      assert.equal(got.code, 0, got.stderr);
+      assert.equal(await readFile(join(work, 'aws-got.txt'), 'utf8'), 'payload\n');
+      const awsPut = await awsCli(s3.endpoint, ['s3api', 'put-object', '--bucket', 'bkt', '--key', 'q/./y/../z.txt', '--body', join(work, 'f.txt')]);
+      assert.equal(awsPut.code, 0, awsPut.stderr);
+      const back = await runCli(['--endpoint-url', s3.endpoint, 's3', 'cp', 's3://bkt/q/./y/../z.txt', '-'], { env, cwd: work });
+      assert.equal(back.code, 0, back.stderr);
+      assert.equal(back.stdout, 'payload\n');
+    } finally {
+      await s3.close();
+    }
   });
 });
 

@@ -9,7 +9,8 @@ import { bucketNameProblem } from '../src/s3/bucket-name.js';
 import { parseEndpoint, parseS3Uri, keyBasename } from '../src/s3/uri.js';
 import { compileFilters, globToRegExp } from '../src/s3/filters.js';
 import { guessContentType } from '../src/s3/mime.js';
-import { parseXml, childText, children } from '../src/s3/xml.js';
+import { parseXml, childText, children, MalformedXmlError } from '../src/s3/xml.js';
+import { parseByteCount, serverText } from '../src/s3/server-values.js';
 import { describeS3Error, exitCodeForS3 } from '../src/s3/errors.js';
 import { parseSize } from '../src/s3/size.js';
 import { Semaphore, forEachBounded } from '../src/s3/pool.js';
@@ -170,6 +171,25 @@ describe('small pieces', () => {
     assert.equal(exitCodeForS3('SignatureDoesNotMatch', 403), 3);
     assert.equal(exitCodeForS3('NoSuchKey', 404), 4);
     assert.equal(exitCodeForS3('BucketAlreadyExists', 409), 1);
+  });
+  test('S3 XML: malformed input is refused (in one pass), never half-read', () => {
+    for (const bad of ['<a><b>x</a>', '<a>x', '<a>x</a' + '<'.repeat(100_000), '<!-- never closed', '<![CDATA[ never closed', '</a>', '<>']) {
+      assert.throws(() => parseXml(bad), MalformedXmlError, JSON.stringify(bad.slice(0, 30)));
+    }
+    assert.equal(childText(parseXml('<a><![CDATA[<b>]]></a>'), 'b'), undefined);
+    assert.equal(parseXml('<a><![CDATA[<b>]]><c/></a>')?.text, '<b>');
+    assert.throws(() => parseXml(`<a>${'<b/>'.repeat(200_001)}</a>`), /more than 200000 elements/);
+  });
+  test('numbers and text from the server', () => {
+    assert.equal(parseByteCount('0'), 0);
+    assert.equal(parseByteCount(' 123 '), 123);
+    for (const bad of ['', 'notanumber', '1e15', 'Infinity', '-5', '1.5', '0x10', '99999999999999999999', String(2 ** 50 + 1)]) {
+      assert.equal(parseByteCount(bad), undefined, bad);
+    }
+    assert.equal(serverText('a\r\n  b\u001b[31m'), 'a b\\x1b[31m');
+    assert.equal(serverText('x'.repeat(1000), 10), `${'x'.repeat(9)}…`);
+    assert.equal(describeS3Error(`<Error><Code>AccessDenied</Code><Message>${'m'.repeat(70_000)}`, '')?.code, 'AccessDenied');
+    assert.equal(describeS3Error('<Error><Code>Bad Code\u001b</Code><Message>m</Message></Error>', '')?.code, undefined);
   });
   test('CRC32 header is base64 of the big-endian value', () => {
     const c = checksummer('crc32');

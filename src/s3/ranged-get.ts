@@ -46,7 +46,7 @@ export async function downloadFile(src: S3Location, dest: string, s: TransferSet
             return { total: -1, written: 0, etag: undefined };
           }
           const total = res.status === 206 ? totalFromContentRange(res) : lengthOf(res);
-          if (total === undefined) throw new S3AnswerError(`s3://${src.bucket}/${src.key}: the answer gives no valid object size`);
+          if (total === undefined) throw new S3AnswerError('the answer gives no valid object size');
           const written = await writeAt(res.body, fh, 0, s, res.status === 206 ? Math.min(s.partSize, total) : total);
           return { total, written, etag: unquote(header(res, 'etag')) };
         }),
@@ -65,15 +65,15 @@ export async function downloadFile(src: S3Location, dest: string, s: TransferSet
       s.slots,
       async ([start, end]) => {
         const written = await s.client.readObject(src.bucket, src.key, { range: `bytes=${start}-${end}`, ifMatch: etag, okStatuses: [200, 206] }, (res) => {
-          if (res.status !== 206) throw new S3AnswerError(`s3://${src.bucket}/${src.key}: the server ignored the range bytes=${start}-${end}`);
+          if (res.status !== 206) throw new S3AnswerError(`the server ignored the range bytes=${start}-${end}`);
           return writeAt(res.body, fh, start, s, end - start + 1);
         });
-        if (written !== end - start + 1) throw new S3AnswerError(`s3://${src.bucket}/${src.key}: bytes ${start}-${end}: got ${written} bytes`);
+        if (written !== end - start + 1) throw new S3AnswerError(`bytes ${start}-${end}: got ${written} bytes`);
       },
       s.signal,
     );
     const onDisk = (await fh.stat()).size;
-    if (onDisk !== size) throw new S3AnswerError(`s3://${src.bucket}/${src.key}: received ${onDisk} bytes of an object of ${size}`);
+    if (onDisk !== size) throw new S3AnswerError(`received ${onDisk} bytes of an object of ${size}`);
     await fh.close();
     closed = true;
     await rename(tmp, dest);
@@ -91,12 +91,12 @@ export async function downloadFile(src: S3Location, dest: string, s: TransferSet
     const declared = header(res, 'content-length');
     const length = lengthOf(res);
     if (declared !== undefined && length === undefined) {
-      throw new S3AnswerError(`s3://${src.bucket}/${src.key}: the Content-Length ${quoteServerValue(declared)} is no byte count`);
+      throw new S3AnswerError(`the Content-Length ${quoteServerValue(declared)} is no byte count`);
     }
     const n = await writeAt(res.body, handle, 0, s, listed ?? length ?? Number.POSITIVE_INFINITY);
     const expected = listed ?? length ?? n;
     if (n !== expected || (length !== undefined && n !== length)) {
-      throw new S3AnswerError(`s3://${src.bucket}/${src.key}: got ${n} of ${expected} bytes`);
+      throw new S3AnswerError(`got ${n} of ${expected} bytes`);
     }
     return n;
   }
