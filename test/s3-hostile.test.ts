@@ -260,7 +260,8 @@ describe('XML from the server', () => {
     const firstAnswer = new Promise<void>((resolve) => (answered = resolve));
     const srv = await serve((_req, res, _body, n) => {
       if (n > 1) return; // later attempts hang: only a signal ends the run
-      sendXml(res, 500, `<Error><Code>InternalError</Code><Message>${'<'.repeat(65_000)}`);
+      // 503 SlowDown is retried by any policy, so the run goes on to a request that hangs.
+      sendXml(res, 503, `<Error><Code>SlowDown</Code><Message>${'<'.repeat(65_000)}`);
       answered();
     });
     let sentAt = 0;
