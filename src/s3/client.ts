@@ -1,6 +1,6 @@
 import type { Transport, TransportRequest, TransportResponse, RequestBody, HttpMethod } from '../http/transport.js';
 import { describeS3Error, s3ErrorFields, S3AnswerError, S3EmbeddedError } from './errors.js';
-import { MAX_XML_BODY, parseByteCount, quoteServerValue, serverText } from './server-values.js';
+import { MAX_XML_BODY, etagOf, parseByteCount, quoteServerValue, serverText } from './server-values.js';
 import { EMPTY_SHA256, UNSIGNED_PAYLOAD, sha256Hex, signRequest, uriEncode, type Credentials } from './sigv4.js';
 import { MalformedXmlError, child, childText, children, escapeXml, parseXml, type XmlElement } from './xml.js';
 
@@ -150,7 +150,7 @@ export class S3Client {
         if (size === undefined) {
           throw new S3AnswerError(`the listing gives ${quoteServerValue(key)} the <Size> ${quoteServerValue(sizeText)}, which is no byte count`);
         }
-        return { key, size, lastModified: childText(c, 'LastModified') ?? '', etag: unquote(childText(c, 'ETag')), storageClass: childText(c, 'StorageClass') };
+        return { key, size, lastModified: childText(c, 'LastModified') ?? '', etag: etagOf(childText(c, 'ETag')), storageClass: childText(c, 'StorageClass') };
       }),
       prefixes: children(root, 'CommonPrefixes').map((p) => decode(childText(p, 'Prefix') ?? '')),
       truncated,
@@ -194,7 +194,7 @@ export class S3Client {
       if (size === undefined) throw new S3AnswerError(`HEAD s3://${bucket}/${key}: the Content-Length ${quoteServerValue(length ?? '')} is no byte count`);
       return {
         size,
-        etag: unquote(header(res, 'etag')),
+        etag: etagOf(header(res, 'etag')),
         lastModified: header(res, 'last-modified'),
         contentType: header(res, 'content-type'),
         metadata,
@@ -240,7 +240,7 @@ export class S3Client {
       }),
       async (res) => {
         await res.body.dump();
-        return unquote(header(res, 'etag'));
+        return etagOf(header(res, 'etag'));
       },
     );
   }
@@ -253,7 +253,7 @@ export class S3Client {
       key: opts.key,
       headers: { ...opts.headers, 'x-amz-copy-source': copySource(opts.from) },
     });
-    return unquote(childText(root, 'ETag'));
+    return etagOf(childText(root, 'ETag'));
   }
 
   async createMultipartUpload(opts: { bucket: string; key: string; headers: Record<string, string> }): Promise<string> {
@@ -284,7 +284,7 @@ export class S3Client {
       }),
       async (res) => {
         await res.body.dump();
-        const etag = unquote(header(res, 'etag'));
+        const etag = etagOf(header(res, 'etag'));
         if (!etag) throw new S3AnswerError(`s3://${opts.bucket}/${opts.key}: part ${opts.partNumber} was stored without an ETag`);
         return etag;
       },
@@ -306,7 +306,7 @@ export class S3Client {
       query: { partNumber: opts.partNumber, uploadId: opts.uploadId },
       headers: { 'x-amz-copy-source': copySource(opts.from), 'x-amz-copy-source-range': opts.range },
     });
-    const etag = unquote(childText(root, 'ETag'));
+    const etag = etagOf(childText(root, 'ETag'));
     if (!etag) throw new S3AnswerError(`s3://${opts.bucket}/${opts.key}: copied part ${opts.partNumber} has no ETag`);
     return etag;
   }
@@ -329,7 +329,7 @@ export class S3Client {
       headers: { 'content-type': 'application/xml' },
       retry: 'idempotent',
     });
-    return unquote(childText(root, 'ETag'));
+    return etagOf(childText(root, 'ETag'));
   }
 
   async deleteObject(bucket: string, key: string): Promise<void> {
@@ -428,10 +428,6 @@ function header(res: TransportResponse, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** S3 quotes ETags (s3rver sends them as &quot;…&quot;, which the XML reader has already decoded). */
-function unquote(etag: string | undefined): string | undefined {
-  return etag === undefined ? undefined : etag.replace(/^"|"$/g, '');
-}
 
 // encoding-type=url is application/x-www-form-urlencoded: spaces may arrive as "+".
 function decodeUrlEncoding(s: string): string {

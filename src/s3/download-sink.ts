@@ -9,6 +9,7 @@ import { guessContentType } from './mime.js';
 import { openS3Session } from './session.js';
 import { backoffDelay } from '../http/retry-policy.js';
 import { parseS3Uri } from './uri.js';
+import { etagOf } from './server-values.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Files up to this size are held in memory and sent as one PutObject; bigger ones go up in parts this size. */
@@ -137,7 +138,7 @@ export class S3Sink implements Sink {
     try {
       return await this.client.readObject(this.bucket, this.key(path), { okStatuses: [200] }, async (res) => {
         const etag = res.headers.etag;
-        return { text: await res.body.text(), etag: typeof etag === 'string' ? etag.replace(/^"|"$/g, '') : undefined };
+        return { text: await res.body.text(), etag: typeof etag === 'string' ? etagOf(etag) : undefined };
       });
     } catch (err) {
       // A missing object is "absent"; a missing bucket (also 404) is an error worth stopping for.

@@ -2,7 +2,7 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { S3AnswerError } from './errors.js';
-import { parseByteCount, quoteServerValue } from './server-values.js';
+import { etagOf, parseByteCount, quoteServerValue } from './server-values.js';
 import type { TransportResponse } from '../http/transport.js';
 import { forEachBounded } from './pool.js';
 import type { TransferSettings } from './transfer.js';
@@ -48,7 +48,7 @@ export async function downloadFile(src: S3Location, dest: string, s: TransferSet
           const total = res.status === 206 ? totalFromContentRange(res) : lengthOf(res);
           if (total === undefined) throw new S3AnswerError('the answer gives no valid object size');
           const written = await writeAt(res.body, fh, 0, s, res.status === 206 ? Math.min(s.partSize, total) : total);
-          return { total, written, etag: unquote(header(res, 'etag')) };
+          return { total, written, etag: etagOf(header(res, 'etag')) };
         }),
       );
       if (first.total === -1) {
@@ -199,6 +199,3 @@ function header(res: TransportResponse, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function unquote(etag: string | undefined): string | undefined {
-  return etag?.replace(/^"|"$/g, '');
-}

@@ -37,6 +37,15 @@ export function serverText(text: string, max = MAX_MESSAGE): string {
   return chars.length > max || cut.length < text.length ? `${chars.slice(0, max - 1).join('')}…` : clean;
 }
 
+/**
+ * An ETag without its quotes (s3rver sends them as &quot;…&quot;, which the XML reader has already decoded),
+ * or undefined when it could not be sent back in an If-Match header: ETags are visible ASCII without `"`.
+ */
+export function etagOf(text: string | undefined): string | undefined {
+  const etag = text?.replace(/^"|"$/g, '');
+  return etag !== undefined && /^[\x21\x23-\x7e]{1,1024}$/.test(etag) ? etag : undefined;
+}
+
 /** A quoted sample of a value the server got wrong, for "… is not a byte count" messages. */
 export function quoteServerValue(text: string): string {
   return `"${serverText(text, 40)}"`;
