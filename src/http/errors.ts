@@ -1,4 +1,5 @@
 import { CliError, ExitCode } from '../errors.js';
+import { DEADLINE_FACTOR } from './deadline.js';
 
 /** Exit code for an HTTP status, per SPEC: 400 → 2, 401/403 → 3, 404 → 4, the rest → 1. */
 export function exitCodeForStatus(status: number): number {
@@ -63,6 +64,16 @@ export class NetworkError extends CliError {
     this.method = method;
     this.url = url;
     this.code = code;
+  }
+}
+
+/** The server answered, but not completely within the whole-request deadline (see http/deadline.ts). */
+export class DeadlineError extends CliError {
+  constructor(method: string, url: string, deadlineMs: number) {
+    super(`${method} ${url}: no complete answer within ${deadlineMs / 1000} s (${DEADLINE_FACTOR} × --timeout); the server is too slow or trickling`, {
+      exitCode: ExitCode.failure,
+      hint: 'raise --timeout if the server is only slow',
+    });
   }
 }
 
