@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Transport } from '../src/http/transport.js';
+import { DeadlineError } from '../src/http/errors.js';
 import { startHostile, type HostileHandler, type HostileServer } from './hostile/server.js';
 import {
   SECRET,
@@ -106,6 +109,24 @@ describe('hostile server: terminal safety (case 9)', () => {
     assertSafeOutput(r, assert);
     assert.equal(errorLines(r).length, 1, r.stderr);
     assert.ok(r.stderr.length < 400, `stderr is ${r.stderr.length} characters`);
+  });
+
+  test('a 60 KB JSON detail is cut to a short line', async () => {
+    const srv = await hostile((_q, res) => sendJson(res, { detail: `${'B'.repeat(60_000)}\u001b[2J` }, 500));
+    const r = await runAgainst(srv, ['collections', 'get', '1', '--retries', '0']);
+    assert.equal(r.code, 1);
+    assertSafeOutput(r, assert);
+    assert.equal(errorLines(r).length, 1, r.stderr);
+    assert.ok(r.stderr.length < 400, `stderr is ${r.stderr.length} characters`);
+  });
+
+  test('a 400 naming thousands of fields stays short (exit 2)', async () => {
+    const fields = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`field${i}`, [`bad\n${'v'.repeat(50)}`]]));
+    const srv = await hostile((_q, res) => sendJson(res, fields, 400));
+    const r = await runAgainst(srv, ['collections', 'get', '1']);
+    assert.equal(r.code, 2);
+    assertSafeOutput(r, assert);
+    assert.equal(errorLines(r).length, 1, r.stderr);
   });
 
   test('a DOI with %00 is never echoed with a raw NUL', async () => {
@@ -250,6 +271,60 @@ describe('hostile server: Retry-After (case 15)', () => {
       assert.match(r.stderr, /server asked to retry after 999999 s/);
     });
   }
+
+  test('the download engine follows the same cap for file requests', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'nv-hostile-'));
+    try {
+      const srv = await hostile((req, res) => {
+        const path = req.url ?? '';
+        if (path.startsWith('/media/')) return sendJson(res, { detail: 'busy' }, 503, { 'Retry-After': '999999' });
+        if (/\/images\//.test(path)) return sendJson(res, page([imageRow(10, 1, { file: `${srv.url}/media/images/1/map_10.nii.gz` })], 1));
+        return sendJson(res, collectionRow(1));
+      });
+      const r = await runAgainst(srv, ['download', '1', '--out', out]);
+      assert.equal(r.code, 1, r.stderr);
+      assertSafeOutput(r, assert);
+      assert.match(r.stderr, /server asked to retry after 999999 s/);
+      assert.equal(srv.requests.filter((q) => q.path.startsWith('/media/')).length, 1);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('transport: the whole-request deadline', () => {
+  test('an upload slower than the deadline is not cut: with a request body the deadline starts at the answer', async () => {
+    const srv = await hostile((_q, res, body) => sendJson(res, { received: body.length }, 201));
+    const transport = new Transport({ baseUrl: srv.url, userAgent: 'test', timeoutMs: 200, retries: 0 });
+    try {
+      async function* slowBody() {
+        for (let i = 0; i < 12; i++) {
+          await sleep(100);
+          yield Buffer.alloc(10, 1);
+        }
+      }
+      // 1.2 s of sending against a deadline of 4 × 200 ms: only the answer is bounded.
+      const answer = await transport.json({ method: 'POST', url: `${srv.url}/api/upload/`, body: () => slowBody() });
+      assert.deepEqual(answer, { received: 120 });
+    } finally {
+      await transport.close();
+    }
+  });
+
+  test('a GET answered too slowly in total fails with DeadlineError, without a retry', async () => {
+    const srv = await hostile((_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const timer = setInterval(() => res.write(' '), 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    const transport = new Transport({ baseUrl: srv.url, userAgent: 'test', timeoutMs: 100, retries: 3 });
+    try {
+      await assert.rejects(transport.json({ method: 'GET', url: `${srv.url}/api/x/` }), DeadlineError);
+      assert.equal(srv.requests.length, 1);
+    } finally {
+      await transport.close();
+    }
+  });
 });
 
 describe('hostile server: JSON nested 4,000 deep (case 17)', () => {
@@ -312,6 +387,7 @@ describe('hostile server: Ctrl-C during a long listing', () => {
     );
     const r = await runAgainst(srv, ['images', 'list', '--all', '-o', 'ndjson'], { onSpawn: (c) => (child = c) });
     const took = Date.now() - sigintAt;
+    process.stderr.write(`# SIGINT to exit: ${took} ms\n`);
     assert.equal(r.code, 130, r.stderr);
     assert.ok(sigintAt > 0);
     assert.ok(took < 1000, `exited ${took} ms after SIGINT`);
