@@ -6,6 +6,8 @@ import { BEARER_HINT, describeTokenSource, loginHint, rejectedHint } from './aut
 import { DEFAULT_BASE_URL } from './globals.js';
 import { configPath } from '../config.js';
 
+const MAX_MESSAGE_LINES = 25;
+
 /** Prints one line (plus a hint) for any failure and returns the SPEC's exit code. */
 export function reportError(err: unknown, ctx: Context, signal?: 'SIGINT' | 'SIGTERM'): number {
   const write = (line: string) => ctx.printLine(line);
@@ -18,7 +20,9 @@ export function reportError(err: unknown, ctx: Context, signal?: 'SIGINT' | 'SIG
   }
   const verbose = ctx.io && safeVerbose(ctx);
   if (err instanceof CliError) {
-    write(`neurovault: ${err.message}`);
+    // A message has several lines only where our code built them (a 400's `field: message` list); server
+    // text inside was folded where it was quoted, and each line is sanitised again here.
+    for (const line of `neurovault: ${err.message}`.split('\n').slice(0, MAX_MESSAGE_LINES)) write(line);
     const hint = err.hint ?? (err instanceof HttpError ? httpHint(err, ctx) : undefined);
     if (hint) write(`hint: ${hint}`);
     if (verbose) writeFrames(err, write);

@@ -33,7 +33,10 @@ export class HttpError extends CliError {
   readonly code?: string;
   readonly headers: Record<string, string | string[] | undefined>;
   constructor(init: HttpErrorInit) {
-    const why = init.detail ?? (init.fieldErrors?.length ? init.fieldErrors.join('; ') : `HTTP ${init.status}`);
+    const fields = init.fieldErrors ?? [];
+    // One line names a few fields; `fieldErrors` keeps them all for callers that list them (uploads).
+    const named = fields.length > 3 ? `${fields.slice(0, 3).join('; ')}; …` : fields.join('; ');
+    const why = init.detail ?? (named || `HTTP ${init.status}`);
     super(`${init.method} ${init.url}: ${init.status}${init.code ? ` ${init.code}` : ''}: ${why}`, {
       exitCode: exitCodeForStatus(init.status),
       hint: init.hint,
