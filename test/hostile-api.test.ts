@@ -57,6 +57,16 @@ describe('hostile server: secrets (case 8)', () => {
     }
   }
 
+  test('a token reflected into the data is redacted on stdout too', async () => {
+    const srv = await hostile((req, res) => sendJson(res, collectionRow(1, { name: `owner ${String(req.headers.authorization)}` })));
+    for (const format of ['json', 'tsv', 'table']) {
+      const r = await runAgainst(srv, ['collections', 'get', '1', '-o', format]);
+      assert.equal(r.code, 0, r.stderr);
+      assertSafeOutput(r, assert);
+      assert.match(r.stdout, /owner Token \*\*\*/);
+    }
+  });
+
   test('a 401 echoing the token is redacted and still exits 3', async () => {
     const srv = await hostile(echoAuth(401, 'json'));
     const r = await runAgainst(srv, ['collections', 'get', '1']);

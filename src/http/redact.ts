@@ -43,19 +43,29 @@ export function redactText(text: string): string {
   return redactSecrets(text).replace(AUTH_HEADER, '$1***');
 }
 
+type Write = (...args: unknown[]) => boolean;
+
 /**
  * The one funnel: a stream whose string writes are redacted before they reach the real one. stdout gets
  * `redactSecrets` only (data stays exact unless it holds our own secret); stderr gets `redactText`.
  * Every other property (isTTY, columns, events) is the real stream's, so spinners and pipes work as before.
+ * ora replaces `write` to clear its line before others write: such a hook sits in front of the funnel
+ * (it calls the redacting write it found), never behind it, so nothing bypasses it and nothing loops.
  */
 export function redactingStream<T extends NodeJS.WritableStream>(stream: T, redact: (text: string) => string): T {
-  const write = (chunk: unknown, ...rest: unknown[]) =>
-    (stream.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? redact(chunk) : chunk, ...rest);
+  const original = stream.write as Write;
+  const redacting: Write = (chunk, ...rest) => original.call(stream, typeof chunk === 'string' ? redact(chunk) : chunk, ...rest);
+  let write = redacting;
   return new Proxy(stream, {
     get(target, key) {
       if (key === 'write') return write;
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+    set(target, key, value) {
+      if (key !== 'write') return Reflect.set(target, key, value, target);
+      write = typeof value === 'function' ? (value as Write) : redacting;
+      return true;
     },
   });
 }
