@@ -394,3 +394,26 @@ describe('hostile server: Ctrl-C during a long listing', () => {
     assertSafeOutput(r, assert);
   });
 });
+
+describe('the sanitiser and the redaction funnel (units)', () => {
+  test('terminalLine: folds, escapes C0/C1/bidi, cuts by code point, redacts before cutting', async () => {
+    const { terminalLine, MAX_QUOTED, quoted } = await import('../src/util/terminal-text.js');
+    const { rememberSecret } = await import('../src/http/redact.js');
+    assert.equal(terminalLine('a\r\nb\tc\u001b[2J\u0007\u0000\u009b\u202e'), 'a b c\\x1b[2J\\x07\\x00\\x9b\\u202e');
+    assert.equal(terminalLine('😀'.repeat(10), 5), `${'😀'.repeat(4)}…`);
+    assert.equal(terminalLine('😀'.repeat(5), 5), '😀'.repeat(5));
+    rememberSecret('0123456789abcdef-unit-secret');
+    // The secret straddles the cut: without redaction first, its first half would be shown.
+    assert.equal(terminalLine(`${'x'.repeat(10)}0123456789abcdef-unit-secret`, 16), `${'x'.repeat(10)}***`);
+    assert.equal(terminalLine('echo: Authorization: Bearer abc.def'), 'echo: Authorization: ***');
+    assert.ok(quoted('y'.repeat(10_000)).length <= MAX_QUOTED);
+  });
+
+  test('nestedDeeperThan is iterative: a million levels neither overflow nor pass', async () => {
+    const { nestedDeeperThan } = await import('../src/http/json-depth.js');
+    let deep: unknown = 1;
+    for (let i = 0; i < 1_000_000; i++) deep = [deep];
+    assert.equal(nestedDeeperThan(deep), true);
+    assert.equal(nestedDeeperThan({ a: [{ b: { c: [1, 2, { d: null }] } }] }), false);
+  });
+});
