@@ -2,7 +2,7 @@ import type * as z from 'zod';
 import type { Transport } from '../http/transport.js';
 import { ResponseShapeError } from '../http/errors.js';
 import { redactUrl } from '../http/redact.js';
-import { Collection, CollectionDoi, Image, Page, User, type PageOf } from './schemas.js';
+import { Collection, CollectionDoi, Image, MAX_COLLECTIONS, MAX_IMAGES, Page, User, type PageOf } from './schemas.js';
 import { collectionRefPath, imageRefPath, normalizeDoi, type CollectionRef, type ImageRef } from './refs.js';
 import { mapLimit } from '../util/map-limit.js';
 
@@ -11,6 +11,11 @@ export const MAX_PAGE = 1000;
 export const DEFAULT_LIMIT = 100;
 /** Pages asked for alongside the first one in a DOI lookup (see findCollectionsByDoi). */
 const SPECULATIVE_OFFSETS = [MAX_PAGE, 2 * MAX_PAGE, 3 * MAX_PAGE];
+/**
+ * Pages followed beyond what `count` announces: a list that grows while it is paged needs a few more;
+ * a server whose `next` never ends does not get them.
+ */
+const EXTRA_PAGES = 5;
 
 export interface ListOptions {
   /** Stop after this many items (after local filtering); ignored with `all`. */
@@ -77,11 +82,11 @@ export class NeuroVaultClient {
   }
 
   listCollections(opts: ListOptions = {}): AsyncGenerator<Collection> {
-    return this.paginate(this.apiUrl('collections'), Collection, opts);
+    return this.paginate(this.apiUrl('collections'), Collection, opts, MAX_COLLECTIONS);
   }
 
   myCollections(opts: ListOptions = {}): AsyncGenerator<Collection> {
-    return this.paginate(this.apiUrl('my_collections'), Collection, opts);
+    return this.paginate(this.apiUrl('my_collections'), Collection, opts, MAX_COLLECTIONS);
   }
 
   /** Ordered by id on the server, so paging is stable. */
@@ -95,12 +100,15 @@ export class NeuroVaultClient {
 
   /**
    * DRF pages as one stream of items: follows `next`, dedupes by id (top-level lists have no ORDER BY,
-   * so pages may overlap), and warns when the total seen differs from `count`.
+   * so pages may overlap), and warns when the total seen differs from `count`. A `next` that was already
+   * fetched, an empty page that still has a `next`, or more pages than `count` allows end the stream with
+   * an error (after the items already yielded): a server's paging must not loop the client forever.
    */
   async *paginate<S extends z.ZodType<{ id: number }>>(
     first: URL,
     item: S,
     opts: ListOptions = {},
+    maxCount = MAX_IMAGES,
   ): AsyncGenerator<z.infer<S>> {
     const want = opts.all ? Infinity : Math.max(0, opts.limit ?? DEFAULT_LIMIT);
     if (want === 0) return;
@@ -108,15 +116,21 @@ export class NeuroVaultClient {
     const url = new URL(first);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     url.searchParams.set('limit', String(pageSize));
-    const pageSchema = Page(item);
+    const pageSchema = Page(item, maxCount);
     const seen = new Set<number>();
+    const fetched = new Set<string>();
     let emitted = 0;
     let next: URL | undefined = url;
     let count = 0;
+    let maxPages = Infinity;
     let complete = false;
     while (next) {
-      const page = (await this.getJson(next, pageSchema, opts.signal)) as PageOf<z.infer<S>>;
+      const at: URL = next;
+      fetched.add(at.href);
+      const page = (await this.getJson(at, pageSchema, opts.signal)) as PageOf<z.infer<S>>;
       count = page.count;
+      // Pages of the size the server really serves (it may cap `limit` lower than asked).
+      if (fetched.size === 1) maxPages = Math.ceil(count / Math.max(1, page.results.length)) + EXTRA_PAGES;
       for (const it of page.results) {
         if (seen.has(it.id)) continue;
         seen.add(it.id);
@@ -126,6 +140,11 @@ export class NeuroVaultClient {
       }
       next = page.next ? this.sameServer(page.next) : undefined;
       if (!next) complete = true;
+      else if (fetched.has(next.href)) throw brokenPaging(at, `its next link leads back to a page already fetched (${redactUrl(next)})`);
+      else if (page.results.length === 0) throw brokenPaging(at, 'an empty page that still links to a next one');
+      else if (fetched.size >= maxPages) {
+        throw brokenPaging(at, `still a next link after ${fetched.size} pages, though count ${count} needs ${maxPages - EXTRA_PAGES}`);
+      }
     }
     if (complete && seen.size !== count) {
       this.hooks.warn(
@@ -149,7 +168,7 @@ export class NeuroVaultClient {
       known?: Map<number, PageOf<z.infer<S>>>;
     } = {},
   ): Promise<z.infer<S>[]> {
-    const pageSchema = Page(item);
+    const pageSchema = Page(item, MAX_COLLECTIONS);
     const pageUrl = (offset: number) => {
       const u = new URL(path);
       u.searchParams.set('limit', String(MAX_PAGE));
@@ -160,11 +179,27 @@ export class NeuroVaultClient {
       opts.firstPage ?? ((await this.getJson(pageUrl(0), pageSchema, opts.signal)) as PageOf<z.infer<S>>);
     const offsets: number[] = [];
     for (let off = first.results.length || MAX_PAGE; off < first.count; off += MAX_PAGE) offsets.push(off);
-    const pages = await mapLimit(offsets, opts.concurrency ?? 4, async (off) => {
+    // An empty page before the last one stops the scan: `count` promised rows that are not there. (The last
+    // one may be empty when the list shrank meanwhile; the count check below reports that.)
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(opts.signal?.reason);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const fetchPage = async (off: number): Promise<PageOf<z.infer<S>>> => {
       const known = opts.known?.get(off);
-      if (known && known.count === first.count) return known;
-      return (await this.getJson(pageUrl(off), pageSchema, opts.signal)) as PageOf<z.infer<S>>;
-    });
+      const page =
+        known && known.count === first.count
+          ? known
+          : ((await this.getJson(pageUrl(off), pageSchema, stop.signal)) as PageOf<z.infer<S>>);
+      if (page.results.length === 0 && off !== offsets.at(-1)) {
+        const error = brokenPaging(pageUrl(off), `an empty page at offset ${off}, though count is ${first.count}`);
+        stop.abort(error);
+        throw error;
+      }
+      return page;
+    };
+    const pages = await mapLimit(offsets, opts.concurrency ?? 4, fetchPage).finally(() =>
+      opts.signal?.removeEventListener('abort', onAbort),
+    );
     const byId = new Map<number, z.infer<S>>();
     for (const page of [first, ...pages]) for (const it of page.results) if (!byId.has(it.id)) byId.set(it.id, it);
     if (byId.size !== first.count) {
@@ -184,7 +219,7 @@ export class NeuroVaultClient {
     const target = normalizeDoi(doi) ?? doi.toLowerCase();
     const matchesDoi = (c: { DOI?: string | null }) => typeof c.DOI === 'string' && normalizeDoi(c.DOI) === target;
     const pageUrl = (offset: number) => this.apiUrl('collections', { DOI: doi, limit: MAX_PAGE, offset: offset || undefined });
-    const schema = Page(CollectionDoi);
+    const schema = Page(CollectionDoi, MAX_COLLECTIONS);
     const get = (offset: number) => this.getJson(pageUrl(offset), schema, signal) as Promise<PageOf<CollectionDoi>>;
     // While the first page is on its way, ask for the next ones too: if the filter works they come back
     // empty and cheap; if it is ignored (the live server) the scan has a round trip less to wait for.
@@ -220,6 +255,10 @@ export class NeuroVaultClient {
     }
     return next;
   }
+}
+
+function brokenPaging(url: URL, problem: string): ResponseShapeError {
+  return new ResponseShapeError(redactUrl(url), `${problem}; stopped paging`);
 }
 
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown, url: URL): z.infer<S> {

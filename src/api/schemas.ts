@@ -7,6 +7,8 @@ import * as z from 'zod';
  */
 
 const isoDate = z.string();
+/** Any JSON number, including 1e400 (which JSON.parse makes Infinity and z.number() refuses). */
+const anyNumber = z.custom<number>((v) => typeof v === 'number', 'expected a number');
 
 export const Collection = z.looseObject({
   id: z.number().int(),
@@ -18,7 +20,8 @@ export const Collection = z.looseObject({
   owner_name: z.string().nullable().optional(),
   // A comma-joined string on the live server, not a list.
   contributors: z.union([z.string(), z.array(z.unknown())]).nullable().optional(),
-  number_of_images: z.number().int().optional(),
+  // Shown, never relied on: a broken value must not cost the whole listing.
+  number_of_images: anyNumber.nullable().optional(),
   // 2016 responses have no `private`.
   private: z.boolean().optional(),
   add_date: isoDate,
@@ -42,10 +45,12 @@ const imageFields = {
   url: z.string().optional(),
   name: z.string(),
   file: z.string().nullable(),
-  collection: z.union([z.string(), z.number().int()]).optional(),
-  collection_id: z.number().int().optional(),
-  // 0 means the file is missing on the server's disk (unknown size).
-  file_size: z.number().int().nonnegative().optional(),
+  collection: z.union([z.string(), z.number().int()]).nullable().optional(),
+  collection_id: z.number().int().nullable().optional(),
+  // 0 means the file is missing on the server's disk. null, negative, fractional or absurd sizes are a
+  // problem of that one record (the download plan treats the size as unknown or rejects the image), not
+  // of the listing: see knownFileSize.
+  file_size: anyNumber.nullable().optional(),
   add_date: isoDate.optional(),
   modify_date: isoDate.optional(),
 };
@@ -102,10 +107,28 @@ export const User = z.looseObject({
 });
 export type User = z.infer<typeof User>;
 
+/**
+ * Sanity caps on a list's `count`: the live server holds about 10k public collections and 270k images
+ * (2025), so a count 100× (collections) or ~37× (images) beyond that is a broken or hostile answer, not
+ * growth. Without a cap, `count: 2^53-1` would make a DOI scan plan 9e12 page requests.
+ */
+export const MAX_COLLECTIONS = 1_000_000;
+export const MAX_IMAGES = 10_000_000;
+
+/** A size the server vouches for: a positive safe integer, else undefined (unknown). */
+export function knownFileSize(image: { file_size?: number | null }): number | undefined {
+  const size = image.file_size;
+  return typeof size === 'number' && Number.isSafeInteger(size) && size > 0 ? size : undefined;
+}
+
 /** DRF LimitOffsetPagination envelope. */
-export function Page<T extends z.ZodType>(item: T) {
+export function Page<T extends z.ZodType>(item: T, maxCount: number = MAX_IMAGES) {
   return z.looseObject({
-    count: z.number().int().nonnegative(),
+    count: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(maxCount, `a count above ${maxCount.toLocaleString('en-US')}, far beyond what NeuroVault holds`),
     next: z.string().nullable(),
     previous: z.string().nullable(),
     results: z.array(item),

@@ -3,7 +3,8 @@ import type { NeuroVaultClient } from '../api/client.js';
 import type { IO } from '../output/io.js';
 import type { GlobalOptions } from './globals.js';
 import type { TokenSource } from '../config.js';
-import { redactSecret } from '../http/redact.js';
+import { rememberSecret } from '../http/redact.js';
+import { terminalLine } from '../util/terminal-text.js';
 
 /**
  * What commands get: streams, env, validated globals and lazily built clients (gh's Factory), so
@@ -13,7 +14,6 @@ export class Context {
   private globalOptions?: GlobalOptions;
   private transportPromise?: Promise<Transport>;
   private apiPromise?: Promise<NeuroVaultClient>;
-  private token?: string;
   tokenSource: TokenSource = 'none';
   private readonly closers: (() => Promise<void>)[] = [];
 
@@ -38,10 +38,18 @@ export class Context {
     return `neurovault-cli/${this.version}`;
   }
 
-  /** Redacted request log on stderr with -v; the token is scrubbed from every line as a last defence. */
+  /**
+   * The one way a message reaches stderr: every notice, warning, error, hint and -v line can quote server
+   * or user text, so each is made one safe line (redacted, control characters escaped, cut: terminalLine).
+   */
+  printLine(text: string): void {
+    this.io.stderr.write(`${terminalLine(text)}\n`);
+  }
+
+  /** Redacted request log on stderr with -v. */
   log = (line: string): void => {
     if (!this.globalOptions?.verbose) return;
-    this.io.stderr.write(`neurovault: ${redactSecret(line, this.token)}\n`);
+    this.printLine(`neurovault: ${line}`);
   };
 
   /** Registers cleanup (agents, temp files) that main runs once the command ends. */
@@ -63,7 +71,7 @@ export class Context {
   async newTransport(options: Pick<TransportOptions, 'baseUrl'> & Partial<TransportOptions>): Promise<Transport> {
     const { Transport } = await import('../http/transport.js');
     const g = this.globals;
-    const secret = options.token;
+    rememberSecret(options.token);
     const transport = new Transport({
       authScheme: g.authScheme,
       timeoutMs: g.timeoutMs,
@@ -71,8 +79,7 @@ export class Context {
       userAgent: this.userAgent,
       retryBaseMs: this.retryBaseMs,
       // No logger at all unless -v: building and redacting two lines per request is measurable in bulk.
-      // ctx.log scrubs the configured token; a token being checked before it is saved is scrubbed here.
-      log: g.verbose ? (line) => this.log(redactSecret(line, secret)) : undefined,
+      log: g.verbose ? this.log : undefined,
       ...options,
     });
     this.onClose(() => transport.close());
@@ -84,7 +91,6 @@ export class Context {
       const { resolveToken } = await import('../config.js');
       const g = this.globals;
       const { token, source } = await resolveToken(this.env, g.tokenFile, g.baseUrl);
-      this.token = token;
       this.tokenSource = source;
       return this.newTransport({ baseUrl: g.baseUrl, token });
     })();
@@ -101,7 +107,7 @@ export class Context {
 
   /** A notice for the user on stderr (never data). */
   warn(message: string): void {
-    this.io.stderr.write(`neurovault: ${message}\n`);
+    this.printLine(`neurovault: ${message}`);
   }
 
   async close(): Promise<void> {

@@ -56,7 +56,11 @@ export function resolveGlobals(raw: Record<string, unknown>, io: IO): GlobalOpti
           .filter(Boolean);
   if (columns && columns.length === 0) throw new UsageError('--columns needs at least one field name');
   const timeoutS = Number(raw.timeout ?? 30);
-  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError(`invalid --timeout "${String(raw.timeout)}": seconds > 0`);
+  // Below 1 ms it would round to 0, which undici reads as "no timeout"; above a day the whole-request
+  // deadline (4 × timeout) would overflow a timer and fire at once.
+  if (!(timeoutS >= 0.001 && timeoutS <= 86_400)) {
+    throw new UsageError(`invalid --timeout "${String(raw.timeout)}": seconds, from 0.001 to 86400`);
+  }
   const retries = Number(raw.retries ?? 4);
   if (!Number.isInteger(retries) || retries < 0 || retries > 20) {
     throw new UsageError(`invalid --retries "${String(raw.retries)}": an integer from 0 to 20`);

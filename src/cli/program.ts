@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Context } from './context.js';
 import { resolveGlobals } from './globals.js';
+import { terminalLine } from '../util/terminal-text.js';
 import { registerCollections } from './commands/collections.js';
 import { registerImages } from './commands/images.js';
 import { registerDownload } from './commands/download.js';
@@ -41,7 +42,8 @@ export function createProgram(ctx: Context): Command {
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
-      outputError: (s, write) => write(`neurovault: ${s.replace(/^error: /, '')}`),
+      // Commander quotes the user's arguments: each line goes through the same sanitiser as every message.
+      outputError: (s, write) => write(`neurovault: ${s.replace(/^error: /, '')}`.split('\n').map((l) => terminalLine(l)).join('\n')),
     })
     .addHelpText(
       'after',

@@ -6,9 +6,11 @@ import { BEARER_HINT, describeTokenSource, loginHint, rejectedHint } from './aut
 import { DEFAULT_BASE_URL } from './globals.js';
 import { configPath } from '../config.js';
 
+const MAX_MESSAGE_LINES = 25;
+
 /** Prints one line (plus a hint) for any failure and returns the SPEC's exit code. */
 export function reportError(err: unknown, ctx: Context, signal?: 'SIGINT' | 'SIGTERM'): number {
-  const write = (line: string) => ctx.io.stderr.write(`${line}\n`);
+  const write = (line: string) => ctx.printLine(line);
   if (err instanceof CommanderError) {
     // Commander already printed its message (or the help a bare group shows): a usage error either way.
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
@@ -18,17 +20,24 @@ export function reportError(err: unknown, ctx: Context, signal?: 'SIGINT' | 'SIG
   }
   const verbose = ctx.io && safeVerbose(ctx);
   if (err instanceof CliError) {
-    write(`neurovault: ${err.message}`);
+    // A message has several lines only where our code built them (a 400's `field: message` list); server
+    // text inside was folded where it was quoted, and each line is sanitised again here.
+    for (const line of `neurovault: ${err.message}`.split('\n').slice(0, MAX_MESSAGE_LINES)) write(line);
     const hint = err.hint ?? (err instanceof HttpError ? httpHint(err, ctx) : undefined);
     if (hint) write(`hint: ${hint}`);
-    if (verbose && err.stack) write(err.stack);
+    if (verbose) writeFrames(err, write);
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
   write(`neurovault: internal error: ${message}`);
-  if (verbose && err instanceof Error && err.stack) write(err.stack);
+  if (verbose && err instanceof Error) writeFrames(err, write);
   else write('hint: run again with --verbose for details');
   return ExitCode.failure;
+}
+
+/** The stack's frames, one line each; its first line is the message, already printed (and maybe server text). */
+function writeFrames(err: Error, write: (line: string) => void): void {
+  for (const line of (err.stack ?? '').split('\n')) if (/^\s+at /.test(line)) write(line);
 }
 
 function httpHint(err: HttpError, ctx: Context): string | undefined {

@@ -1,7 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import { HttpError, errorCode } from '../http/errors.js';
-import { RETRYABLE_NETWORK_CODES, RETRYABLE_STATUSES, backoffDelay, parseRetryAfter, type BackoffOptions } from '../http/retry-policy.js';
+import {
+  RETRYABLE_NETWORK_CODES,
+  RETRYABLE_STATUSES,
+  backoffDelay,
+  parseRetryAfter,
+  retryAfterRefusal,
+  type BackoffOptions,
+} from '../http/retry-policy.js';
 import type { Transport } from '../http/transport.js';
 import { BreakerOpenError, type Breaker } from './breaker.js';
 import { CheckFailure, ContentObserver, checkComplete, htmlContentType, type Expectations } from './checks.js';
@@ -58,9 +65,6 @@ class TruncatedBody extends Error {}
 /** The server's partial answer did not line up with our bytes: start over at once, no backoff. */
 class Misaligned extends Error {}
 
-/** Longest wait a Retry-After may impose on one attempt; a server asking for more is treated as down. */
-const MAX_RETRY_AFTER_MS = 60_000;
-
 interface Verdict {
   retry: boolean;
   /** Counts toward the circuit breaker: the server or the network is failing, not this one file. */
@@ -87,13 +91,15 @@ function judge(err: unknown): Verdict {
       return { retry: false, transient: false, reset: false, message: `${said}${why}` };
     }
     const after = parseRetryAfter(err.headers['retry-after']);
+    // The transport's policy: a wait above the cap means the server is down for this run.
+    const refusal = retryAfterRefusal(after);
     return {
-      retry: after === undefined || after <= MAX_RETRY_AFTER_MS,
+      retry: refusal === undefined,
       // 429 proves the server is up and answering; it only asks us to slow down.
       transient: err.status !== 429,
       reset: false,
       retryAfterMs: after,
-      message: said,
+      message: refusal ? `${said}: ${refusal}` : said,
     };
   }
   const code = errorCode(err);

@@ -1,4 +1,5 @@
 import { CliError, ExitCode } from '../errors.js';
+import { DEADLINE_FACTOR } from './deadline.js';
 
 /** Exit code for an HTTP status, per SPEC: 400 → 2, 401/403 → 3, 404 → 4, the rest → 1. */
 export function exitCodeForStatus(status: number): number {
@@ -32,7 +33,10 @@ export class HttpError extends CliError {
   readonly code?: string;
   readonly headers: Record<string, string | string[] | undefined>;
   constructor(init: HttpErrorInit) {
-    const why = init.detail ?? (init.fieldErrors?.length ? init.fieldErrors.join('; ') : `HTTP ${init.status}`);
+    const fields = init.fieldErrors ?? [];
+    // One line names a few fields; `fieldErrors` keeps them all for callers that list them (uploads).
+    const named = fields.length > 3 ? `${fields.slice(0, 3).join('; ')}; …` : fields.join('; ');
+    const why = init.detail ?? (named || `HTTP ${init.status}`);
     super(`${init.method} ${init.url}: ${init.status}${init.code ? ` ${init.code}` : ''}: ${why}`, {
       exitCode: exitCodeForStatus(init.status),
       hint: init.hint,
@@ -63,6 +67,16 @@ export class NetworkError extends CliError {
     this.method = method;
     this.url = url;
     this.code = code;
+  }
+}
+
+/** The server answered, but not completely within the whole-request deadline (see http/deadline.ts). */
+export class DeadlineError extends CliError {
+  constructor(method: string, url: string, deadlineMs: number) {
+    super(`${method} ${url}: no complete answer within ${deadlineMs / 1000} s (${DEADLINE_FACTOR} × --timeout); the server is too slow or trickling`, {
+      exitCode: ExitCode.failure,
+      hint: 'raise --timeout if the server is only slow',
+    });
   }
 }
 

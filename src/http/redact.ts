@@ -14,8 +14,58 @@ export function redactUrl(input: string | URL): string {
   return url.toString();
 }
 
-/** Removes a secret from any text about to be shown, as a last line of defence. */
-export function redactSecret(text: string, secret: string | undefined): string {
-  if (!secret || secret.length < 4) return text;
-  return text.split(secret).join('***');
+/**
+ * Every secret this process holds (the API token, AWS secret keys), registered where it is read. The
+ * standard streams are wrapped (see redactingStream), so no line the tool prints can carry one, whoever
+ * wrote it and whatever a server echoed back.
+ */
+const secrets = new Set<string>();
+
+/** Shorter values would redact ordinary words; real tokens are 40 characters. */
+const MIN_SECRET = 8;
+
+export function rememberSecret(secret: string | undefined): void {
+  if (secret && secret.length >= MIN_SECRET) secrets.add(secret);
+}
+
+/** Removes every remembered secret from text (cheap when there is none: one indexOf per secret). */
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const s of secrets) if (out.includes(s)) out = out.split(s).join('***');
+  return out;
+}
+
+// An echoed header names its own secret even when it is not ours (a token being tried, a proxy's).
+const AUTH_HEADER = /(\b(?:proxy-)?authorization\b["']?\s*[:=]\s*["']?)(?:(?:token|bearer|basic|aws4-hmac-sha256)\s+)?[^\s"',;]+/gi;
+
+/** For messages: remembered secrets and any `Authorization: <scheme> <value>` a server echoed. */
+export function redactText(text: string): string {
+  return redactSecrets(text).replace(AUTH_HEADER, '$1***');
+}
+
+type Write = (...args: unknown[]) => boolean;
+
+/**
+ * The one funnel: a stream whose string writes are redacted before they reach the real one. stdout gets
+ * `redactSecrets` only (data stays exact unless it holds our own secret); stderr gets `redactText`.
+ * Every other property (isTTY, columns, events) is the real stream's, so spinners and pipes work as before.
+ * ora replaces `write` to clear its line before others write: such a hook sits in front of the funnel
+ * (it calls the redacting write it found), never behind it, so nothing bypasses it and nothing loops.
+ */
+export function redactingStream<T extends NodeJS.WritableStream>(stream: T, redact: (text: string) => string): T {
+  const original = stream.write as Write;
+  const redacting: Write = (chunk, ...rest) => original.call(stream, typeof chunk === 'string' ? redact(chunk) : chunk, ...rest);
+  let write = redacting;
+  return new Proxy(stream, {
+    get(target, key) {
+      if (key === 'write') return write;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+    set(target, key, value) {
+      if (key !== 'write') return Reflect.set(target, key, value, target);
+      write = typeof value === 'function' ? (value as Write) : redacting;
+      return true;
+    },
+  });
 }

@@ -64,6 +64,18 @@ export function backoffDelay(attempt: number, opts: BackoffOptions): number {
   return Math.round(exp / 2 + (exp / 2) * rnd);
 }
 
+/**
+ * Longest `Retry-After` worth waiting out. A server asking for more (`Retry-After: 999999`) is down for
+ * this run: the transport and the download engine both stop at once instead of sleeping through retries.
+ */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/** Why a requested wait is refused, or undefined when it is fine to wait. */
+export function retryAfterRefusal(retryAfterMs: number | undefined): string | undefined {
+  if (retryAfterMs === undefined || retryAfterMs <= MAX_RETRY_AFTER_MS) return undefined;
+  return `the server asked to retry after ${Math.ceil(retryAfterMs / 1000)} s (more than ${MAX_RETRY_AFTER_MS / 1000} s: not waiting)`;
+}
+
 /** `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
   const v = Array.isArray(value) ? value[0] : value;

@@ -7,7 +7,7 @@ import Agent from 'undici/lib/dispatcher/agent.js';
 import dispatchRequest from 'undici/lib/api/api-request.js';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleepMs } from 'node:timers/promises';
-import { HttpError, NetworkError, errorCode } from './errors.js';
+import { DeadlineError, HttpError, NetworkError, ResponseShapeError, errorCode } from './errors.js';
 import {
   DEFAULT_METHOD_RETRY,
   RETRYABLE_NETWORK_CODES,
@@ -15,10 +15,14 @@ import {
   UNSENT_NETWORK_CODES,
   backoffDelay,
   parseRetryAfter,
+  retryAfterRefusal,
   type RetryMode,
 } from './retry-policy.js';
 import { describeErrorBody } from './error-body.js';
 import { redactUrl } from './redact.js';
+import { DEADLINE_FACTOR, Deadline } from './deadline.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js';
+import { quoted } from '../util/terminal-text.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type RequestBody = string | Uint8Array | Readable | FormData | AsyncIterable<Uint8Array>;
@@ -64,6 +68,11 @@ export interface TransportRequest {
   signer?: Signer;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /**
+   * Bound the whole exchange by DEADLINE_FACTOR × the timeout (read() only; json() sets it). With a request
+   * body the deadline starts at the response headers, so an upload's own duration is not counted.
+   */
+  deadline?: boolean;
   /** Parses an error body for services whose errors are not DRF JSON (S3 XML). */
   describeError?: (text: string, contentType: string) => { detail?: string; code?: string } | undefined;
   /** Called before each retry wait, so callers can count retries or show them. */
@@ -141,39 +150,59 @@ export class Transport {
   /** A request whose whole body is read inside the retry loop, so a truncated body is retried too. */
   async read<T>(req: TransportRequest, reader: (res: TransportResponse) => Promise<T>): Promise<T> {
     return this.withRetries(req, async (attempt) => {
-      const res = await this.attempt(req, attempt);
+      const deadline = req.deadline
+        ? new Deadline(DEADLINE_FACTOR * (req.timeoutMs ?? this.opts.timeoutMs), req.signal)
+        : undefined;
+      if (req.body === undefined) deadline?.start();
       try {
-        return await reader(res);
-      } catch (err) {
-        res.body.destroy();
-        if (err instanceof AttemptFailure) throw err;
-        const code = errorCode(err);
-        if (code && RETRYABLE_NETWORK_CODES.has(code)) {
-          throw new AttemptFailure(new NetworkError(req.method, redactUrl(res.url), err), true);
+        const res = await this.attempt(deadline ? { ...req, signal: deadline.signal } : req, attempt);
+        deadline?.start();
+        try {
+          return await reader(res);
+        } catch (err) {
+          res.body.destroy();
+          if (err instanceof AttemptFailure) throw err;
+          const code = errorCode(err);
+          if (code && RETRYABLE_NETWORK_CODES.has(code)) {
+            throw new AttemptFailure(new NetworkError(req.method, redactUrl(res.url), err), true);
+          }
+          throw err;
         }
+      } catch (err) {
+        // Not retried: a server that needed DEADLINE_FACTOR timeouts for one answer will not do better next time.
+        if (deadline?.expired) throw new AttemptFailure(new DeadlineError(req.method, redactUrl(req.url), deadline.ms), false);
         throw err;
+      } finally {
+        deadline?.clear();
       }
     });
   }
 
   /** GET/POST returning parsed JSON (undefined for 204). */
   async json(req: TransportRequest): Promise<unknown> {
-    return this.read({ ...req, headers: { accept: 'application/json', ...req.headers } }, async (res) => {
+    const deadline = req.deadline ?? true;
+    return this.read({ ...req, deadline, headers: { accept: 'application/json', ...req.headers } }, async (res) => {
       if (res.status === 204) {
         await res.body.dump();
         return undefined;
       }
       const text = await res.body.text();
+      let value: unknown;
       try {
-        return text === '' ? undefined : JSON.parse(text);
+        value = text === '' ? undefined : JSON.parse(text);
       } catch {
         throw new HttpError({
           method: req.method,
           url: redactUrl(res.url),
           status: res.status,
-          detail: `expected JSON, got ${describeContentType(res.headers)}: ${oneLine(text).slice(0, 120)}`,
+          detail: `expected JSON, got ${describeContentType(res.headers)}: ${quoted(text.slice(0, 1000))}`,
         });
       }
+      // Checked here, once, so that no later step (validation, output) recurses into a hostile nesting.
+      if (nestedDeeperThan(value)) {
+        throw new ResponseShapeError(redactUrl(res.url), `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+      }
+      return value;
     });
   }
 
@@ -258,16 +287,16 @@ export class Transport {
         url = target;
         continue;
       }
-      const error = await this.errorFrom(req, url, res);
-      throw new AttemptFailure(
-        error,
-        RETRYABLE_STATUSES.has(res.statusCode),
-        parseRetryAfter(res.headers['retry-after']),
-      );
+      const retryable = RETRYABLE_STATUSES.has(res.statusCode);
+      const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+      // One policy with the download engine: a wait above the cap means "down", not "slow down".
+      const refusal = retryable ? retryAfterRefusal(retryAfterMs) : undefined;
+      const error = await this.errorFrom(req, url, res, refusal);
+      throw new AttemptFailure(error, retryable && !refusal, retryAfterMs);
     }
   }
 
-  private async errorFrom(req: TransportRequest, url: URL, res: Dispatcher.ResponseData): Promise<HttpError> {
+  private async errorFrom(req: TransportRequest, url: URL, res: Dispatcher.ResponseData, note?: string): Promise<HttpError> {
     let text = '';
     try {
       text = await readCapped(res.body, MAX_ERROR_BODY);
@@ -283,6 +312,7 @@ export class Transport {
       status: res.statusCode,
       headers: res.headers,
       ...described,
+      ...(note ? { detail: described.detail ? `${note} (${described.detail})` : note } : {}),
     });
   }
 }
@@ -309,8 +339,4 @@ async function readCapped(body: Dispatcher.ResponseData['body'], cap: number): P
 function describeContentType(headers: Headers): string {
   const ct = headers['content-type'];
   return ct ? String(ct).split(';')[0]! : 'no content type';
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
 }

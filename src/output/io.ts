@@ -1,3 +1,5 @@
+import { redactSecrets, redactText, redactingStream } from '../http/redact.js';
+
 /** The streams a command may touch, with their TTY state; tests pass buffers instead of the real ones. */
 export interface IO {
   stdout: NodeJS.WritableStream;
@@ -13,8 +15,9 @@ export interface IO {
 export function processIO(env: NodeJS.ProcessEnv): IO {
   const stderrIsTTY = Boolean(process.stderr.isTTY);
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    // Every byte the tool prints passes the redaction funnel, whoever wrote it (see http/redact.ts).
+    stdout: redactingStream(process.stdout, redactSecrets),
+    stderr: redactingStream(process.stderr, redactText),
     stdin: process.stdin,
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY,

@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { terminalLine } from '../util/terminal-text.js';
 
 /** Past this many characters a cell is cut, so one long description cannot push the table off the screen. */
 export const MAX_CELL = 60;
@@ -8,13 +9,11 @@ const CHUNK = 500;
 
 /**
  * Table cells are for eyes on a terminal: server text may hold newlines (which would break the row) or escape
- * sequences (which the terminal would obey), so control characters become spaces, then long text is cut.
+ * sequences (which the terminal would obey), so line breaks become spaces, other control characters visible
+ * escapes (`\x1b`), then long text is cut.
  */
 export function tableCell(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/\r\n|[\u0000-\u001f\u007f-\u009f]/g, ' ');
-  const chars = Array.from(clean); // code points, so an emoji is never split in half
-  return chars.length > MAX_CELL ? `${chars.slice(0, MAX_CELL - 1).join('')}…` : clean;
+  return terminalLine(text, MAX_CELL);
 }
 
 /**

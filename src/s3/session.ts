@@ -1,5 +1,6 @@
 import type { Context } from '../cli/context.js';
 import { UsageError } from '../errors.js';
+import { rememberSecret } from '../http/redact.js';
 import { S3Client } from './client.js';
 import { describeSource, resolveAwsSettings, type AwsSettings } from './credentials.js';
 import type { FailureContext } from './errors.js';
@@ -18,6 +19,9 @@ export interface S3Session {
 export async function openS3Session(ctx: Context, opts: { bucket?: string; connections?: number } = {}): Promise<S3Session> {
   const g = ctx.globals;
   const aws = await resolveAwsSettings(ctx.env, { profile: g.profile, region: g.region, endpointUrl: g.endpointUrl, signRequest: g.signRequest });
+  // Whatever a server echoes, the secret key and session token are never printed (see http/redact.ts).
+  rememberSecret(aws.credentials?.secretAccessKey);
+  rememberSecret(aws.credentials?.sessionToken);
   let endpoint: URL;
   if (aws.endpointUrl) {
     try {

@@ -1,3 +1,4 @@
+import { terminalLine } from '../../util/terminal-text.js';
 import type { Context } from '../context.js';
 import { NeuroVaultClient } from '../../api/client.js';
 import type { User } from '../../api/schemas.js';
@@ -83,7 +84,7 @@ export async function runAuthLogin(opts: AuthLoginOptions, ctx: Context): Promis
   });
   const path = await writeConfig(ctx.env, { token, baseUrl: globals.baseUrl });
   if (!globals.quiet) {
-    io.stderr.write(`Logged in to ${globals.baseUrl} as ${user.username} (id ${user.id}); token saved to ${path}\n`);
+    ctx.printLine(`Logged in to ${globals.baseUrl} as ${user.username} (id ${user.id}); token saved to ${path}`);
   }
   if (ctx.env.NEUROVAULT_TOKEN?.trim()) {
     ctx.warn('NEUROVAULT_TOKEN is set and takes precedence over the saved login; unset it to use the saved one');
@@ -114,7 +115,7 @@ export async function runAuthStatus(ctx: Context): Promise<void> {
     ctx.io.stdout.write(`${JSON.stringify(record, null, globals.output === 'json' ? 2 : undefined)}\n`);
     return;
   }
-  ctx.io.stdout.write(`Logged in to ${globals.baseUrl} as ${user.username} (id ${user.id}) — token from ${source}\n`);
+  ctx.io.stdout.write(`${terminalLine(`Logged in to ${globals.baseUrl} as ${user.username} (id ${user.id}) — token from ${source}`)}\n`);
 }
 
 /** `auth logout`: forgets the saved token. A token from the environment or a file is the user's to remove. */

@@ -1,3 +1,4 @@
+import { terminalLine } from '../../util/terminal-text.js';
 import { findCollectionsByDoi } from '../doi-lookup.js';
 import type { Context } from '../context.js';
 import type { DownloadFlags } from '../commands/download.js';
@@ -94,7 +95,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
         signal: ctx.signal,
         previous: previous.entries,
         progress,
-        warn: (m) => progress.note(`neurovault: ${m}`),
+        warn: (m) => progress.note(terminalLine(`neurovault: ${m}`)),
       });
     } finally {
       progress.stop();

@@ -42,7 +42,7 @@ export async function* filtered(
   let emitted = 0;
   for await (const image of images) {
     let collection: Collection | undefined;
-    if (needCollection && image.collection_id !== undefined) {
+    if (needCollection && typeof image.collection_id === 'number') {
       const id = image.collection_id;
       if (!collections.has(id)) collections.set(id, api.getCollection({ kind: 'id', id }));
       collection = await collections.get(id)!;

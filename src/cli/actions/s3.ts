@@ -539,17 +539,18 @@ class Reporter {
   line(text: string): void {
     if (this.quiet) return;
     this.spinner?.clear();
-    this.ctx.io.stderr.write(`${text}\n`);
+    this.ctx.printLine(text);
   }
 
   warn(text: string): void {
     this.spinner?.clear();
-    this.ctx.io.stderr.write(`${text}\n`);
+    this.ctx.printLine(text);
   }
 
   error(err: CliError): void {
     this.spinner?.clear();
-    this.ctx.io.stderr.write(`neurovault: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
+    this.ctx.printLine(`neurovault: ${err.message}`);
+    if (err.hint) this.ctx.printLine(`hint: ${err.hint}`);
   }
 
   done(record: ActionRecord): void {
