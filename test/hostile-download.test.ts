@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { runCli, type CliResult, type RunOptions } from './helpers/run-cli.js';
+import { sendJsonBody } from './hostile/server.js';
 import { niftiGz } from './standin/nifti-file.js';
-import { imageJson, sendCut, serveFile, startFakeNeuroVault, type FakeNeuroVault, type FakeOptions } from './hostile/neurovault.js';
+import { cutFirst, imageJson, send206, serveFile, startFakeNeuroVault, type FakeNeuroVault, type FakeOptions } from './hostile/neurovault.js';
 
 let work: string;
 before(async () => {
@@ -63,113 +64,66 @@ describe('resume never splices two versions of a file', () => {
   test('a resume sends If-Range with the first ETag; a changed file comes back whole', async () => {
     const v1 = niftiGz(1, 3000);
     const v2 = niftiGz(2, 5000);
-    let cut = false;
-    await withServer(
-      {
-        collections: [{ id: 10, images: [{ id: 100, body: v1, fields: { file_size: 0 } }] }],
-        file: (req, res) => {
-          if (!cut) {
-            cut = true;
-            return sendCut(res, v1, 20, { ETag: '"v1"' });
-          }
-          serveFile(req, res, v2, '"v2"'); // the file changed between the two requests
-        },
-      },
-      async (nv) => {
-        const out = freshOut();
-        const r = await cli(nv, ['download', '10', '--out', out]);
-        assert.equal(r.code, 0, r.stderr);
-        const [, second] = nv.fileRequests();
-        assert.equal(second?.headers['if-range'], '"v1"');
-        assert.deepEqual(readFileSync(join(out, 'collection_10/image_100.nii.gz')), v2);
-        assertNothingCorrupt(out);
-        assert.equal((await cli(nv, ['verify', out])).code, 0);
-      },
-    );
+    // The file changes between the two requests.
+    const file = cutFirst(v1, 20, { ETag: '"v1"' }, (req, res) => serveFile(req, res, v2, '"v2"'));
+    await withServer({ collections: [{ id: 10, images: [{ id: 100, body: v1, fields: { file_size: 0 } }] }], file }, async (nv) => {
+      const out = freshOut();
+      const r = await cli(nv, ['download', '10', '--out', out]);
+      assert.equal(r.code, 0, r.stderr);
+      const [, second] = nv.fileRequests();
+      assert.equal(second?.headers['if-range'], '"v1"');
+      assert.deepEqual(readFileSync(join(out, 'collection_10/image_100.nii.gz')), v2);
+      assertNothingCorrupt(out);
+      assert.equal((await cli(nv, ['verify', out])).code, 0);
+    });
   });
 
   test('a 206 that ignores If-Range is caught by the gzip CRC32/ISIZE trailer and fetched again', async () => {
     const v1 = niftiGz(1, 3000);
     const v2 = niftiGz(2, 3000); // same size, other bytes: only the trailer can tell
-    let cut = false;
-    await withServer(
-      {
-        collections: [{ id: 10, images: [{ id: 100, body: v1 }] }],
-        file: (req, res) => {
-          if (!cut) {
-            cut = true;
-            return sendCut(res, v1, 1000, { ETag: '"v1"' });
-          }
-          const m = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
-          if (!m) return serveFile(req, res, v2, '"v1"');
-          const start = Number(m[1]);
-          res.writeHead(206, { ETag: '"v1"', 'Content-Range': `bytes ${start}-${v2.length - 1}/${v2.length}`, 'Content-Length': String(v2.length - start) });
-          res.end(v2.subarray(start));
-        },
-      },
-      async (nv) => {
-        const out = freshOut();
-        const r = await cli(nv, ['download', '10', '--out', out]);
-        assert.equal(r.code, 0, r.stderr);
-        assert.deepEqual(readFileSync(join(out, 'collection_10/image_100.nii.gz')), v2);
-        assertNothingCorrupt(out);
-      },
-    );
+    const file = cutFirst(v1, 1000, { ETag: '"v1"' }, (req, res) => {
+      const m = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
+      if (m) send206(res, v2, Number(m[1]), '"v1"');
+      else serveFile(req, res, v2, '"v1"');
+    });
+    await withServer({ collections: [{ id: 10, images: [{ id: 100, body: v1 }] }], file }, async (nv) => {
+      const out = freshOut();
+      const r = await cli(nv, ['download', '10', '--out', out]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(readFileSync(join(out, 'collection_10/image_100.nii.gz')), v2);
+      assertNothingCorrupt(out);
+    });
   });
 
   test("a 206 whose Content-Range total is not the first answer's length starts over", async () => {
     const v1 = niftiGz(1, 3000);
     const v2 = niftiGz(2, 5000);
-    let cut = false;
-    await withServer(
-      {
-        collections: [{ id: 10, images: [{ id: 100, body: v1, fields: { file_size: 0 } }] }],
-        file: (req, res) => {
-          if (!cut) {
-            cut = true;
-            return sendCut(res, v1, 20, { ETag: '"v1"' });
-          }
-          if (!req.headers.range) return serveFile(req, res, v1, '"v1"');
-          res.writeHead(206, { ETag: '"v1"', 'Content-Range': `bytes 20-${v2.length - 1}/${v2.length}`, 'Content-Length': String(v2.length - 20) });
-          res.end(v2.subarray(20));
-        },
-      },
-      async (nv) => {
-        const out = freshOut();
-        const r = await cli(nv, ['download', '10', '--out', out]);
-        assert.equal(r.code, 0, r.stderr);
-        assert.deepEqual(readFileSync(join(out, 'collection_10/image_100.nii.gz')), v1);
-        assertNothingCorrupt(out);
-      },
-    );
+    const file = cutFirst(v1, 20, { ETag: '"v1"' }, (req, res) => (req.headers.range ? send206(res, v2, 20, '"v1"') : serveFile(req, res, v1, '"v1"')));
+    await withServer({ collections: [{ id: 10, images: [{ id: 100, body: v1, fields: { file_size: 0 } }] }], file }, async (nv) => {
+      const out = freshOut();
+      const r = await cli(nv, ['download', '10', '--out', out]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(readFileSync(join(out, 'collection_10/image_100.nii.gz')), v1);
+      assertNothingCorrupt(out);
+    });
   });
 
   test('without an ETag or Last-Modified a cut body is fetched again from byte 0, not resumed', async () => {
     const v1 = niftiGz(1, 3000);
-    let cut = false;
-    await withServer(
-      {
-        collections: [{ id: 10, images: [{ id: 100, body: v1 }] }],
-        file: (_req, res) => {
-          if (!cut) {
-            cut = true;
-            return sendCut(res, v1, 20);
-          }
-          res.writeHead(200, { 'Content-Length': String(v1.length) });
-          res.end(v1);
-        },
-      },
-      async (nv) => {
-        const out = freshOut();
-        const r = await cli(nv, ['download', '10', '--out', out]);
-        assert.equal(r.code, 0, r.stderr);
-        assert.deepEqual(
-          nv.fileRequests().map((q) => q.headers.range),
-          [undefined, undefined],
-        );
-        assertNothingCorrupt(out);
-      },
-    );
+    const file = cutFirst(v1, 20, {}, (_req, res) => {
+      res.writeHead(200, { 'Content-Length': String(v1.length) });
+      res.end(v1);
+    });
+    await withServer({ collections: [{ id: 10, images: [{ id: 100, body: v1 }] }], file }, async (nv) => {
+      const out = freshOut();
+      const r = await cli(nv, ['download', '10', '--out', out]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(
+        nv.fileRequests().map((q) => q.headers.range),
+        [undefined, undefined],
+      );
+      assertNothingCorrupt(out);
+    });
   });
 });
 
@@ -243,9 +197,7 @@ describe('records that would land in the wrong place are refused', () => {
         if (path !== '/api/collections/10/images/') return false;
         const base = `http://${String(req.headers.host)}`;
         const results = nvRef.collections.get(10)!.images.map((im) => imageJson(base, im));
-        const text = JSON.stringify({ count: 2, next: null, previous: null, results }).replace('"@DEEP@"', deep);
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) });
-        res.end(text);
+        sendJsonBody(res, 200, JSON.stringify({ count: 2, next: null, previous: null, results }).replace('"@DEEP@"', deep));
         return true;
       },
     };
@@ -320,9 +272,7 @@ describe('--where with a catastrophic regex', () => {
             const base = `http://${String(req.headers.host)}`;
             if (/offset=/.test(req.url ?? '')) return true; // never answered
             const results = Array.from({ length: 20 }, (_, i) => ({ id: 100 + i, name: evil, file: null, collection_id: 10, image_type: 'statistic_map', map_type: 'T' }));
-            const text = JSON.stringify({ count: 40, next: `${base}/api/collections/10/images/?limit=20&offset=20`, previous: null, results });
-            res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) });
-            res.end(text);
+            sendJsonBody(res, 200, { count: 40, next: `${base}/api/collections/10/images/?limit=20&offset=20`, previous: null, results });
             return true;
           },
         },

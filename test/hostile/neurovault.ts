@@ -93,6 +93,23 @@ export function sendCut(res: ServerResponse, body: Buffer, n: number, headers: R
   res.write(body.subarray(0, n), () => setTimeout(() => res.socket?.destroy(), 20));
 }
 
+/** A file answer that cuts the first request after `n` bytes (with `headers`) and hands the rest to `then`. */
+export function cutFirst(body: Buffer, n: number, headers: Record<string, string>, then: FileHandler): FileHandler {
+  let cut = false;
+  return (req, res, image, count) => {
+    if (cut) return then(req, res, image, count);
+    cut = true;
+    sendCut(res, body, n, headers);
+  };
+}
+
+/** A 206 with `body` from `start`, claiming `etag`, whatever the request asked. */
+export function send206(res: ServerResponse, body: Buffer, start: number, etag: string): void {
+  const headers = { ETag: etag, 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}`, 'Content-Length': String(body.length - start) };
+  res.writeHead(206, headers);
+  res.end(body.subarray(start));
+}
+
 export async function startFakeNeuroVault(opts: FakeOptions): Promise<FakeNeuroVault> {
   const collections = new Map<number, FakeCollection>();
   const images = new Map<number, FakeImage>();
