@@ -261,6 +261,15 @@ describe('--where with a catastrophic regex', () => {
     });
   });
 
+  test('a pattern the linear-time engine cannot run (a backreference) is bad input, before any request', async () => {
+    await withServer(listOnly, async (nv) => {
+      const r = await cli(nv, ['images', 'list', '--collection', '10', '--where', 'name~(a)\\1']);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /^neurovault: invalid --where "name~\(a\)\\1": bad regular expression/);
+      assert.equal(nv.server.requests.length, 0);
+    });
+  });
+
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     test(`${signal} is honoured while pages are filtered (exit ${code})`, async () => {
       // Page 1 holds the evil names and links to a page 2 that never comes: the CLI is either matching or waiting.

@@ -47,7 +47,7 @@ function parseOne(raw: string): WhereClause {
     try {
       clause.regex = compileRegex(value);
     } catch (err) {
-      throw bad(`bad regular expression: ${(err as Error).message}`);
+      throw bad(`bad regular expression: ${(err as Error).message} (RE2 syntax: no backreferences or lookaround)`);
     }
   } else if (op === '=' || op === '!=') {
     clause.isNullTest = isNullLike(value);
