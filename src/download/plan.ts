@@ -129,7 +129,8 @@ export async function buildPlan(api: NeuroVaultClient, refs: readonly DownloadRe
   const plan: Plan = { items: [], collections: new Map(), unavailable: refusedEarly };
   const collectionTexts = new Map<Collection, string | Error>();
   for (const { image, collection, askedId } of selected) {
-    if (!inShard(image.id, opts.shard)) continue;
+    // A record refused for its id is reported by shard 0 alone (id mod n of a negative id fits no shard).
+    if (!inShard(validId(image.id) ? image.id : 0, opts.shard)) continue;
     const cid = collection.id;
     const refuse = (reason: string) => plan.unavailable.push({ id: image.id, collectionId: cid, reason });
     const why = refusal(image, collection, askedId);
