@@ -12,7 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import { runCli, type CliResult, type RunOptions } from './helpers/run-cli.js';
 import { sendJsonBody } from './hostile/server.js';
 import { niftiGz } from './standin/nifti-file.js';
-import { cutFirst, imageJson, send206, serveFile, startFakeNeuroVault, type FakeNeuroVault, type FakeOptions } from './hostile/neurovault.js';
+import { cutFirst, imageJson, send206, serveFile, startFakeNeuroVault, type FakeNeuroVault, type FakeOptions } from './hostile/download-server.js';
 
 let work: string;
 before(async () => {
