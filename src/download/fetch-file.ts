@@ -70,11 +70,11 @@ export class FileFailure extends Error {
 /** The body ended before Content-Length: the bytes we have are good, so the next attempt resumes. */
 class TruncatedBody extends Error {}
 
-/** The server's partial answer did not line up with our bytes: start over at once, no backoff. */
-class Misaligned extends Error {}
-
 /** The body came slower than the minimum rate: a transient failure; the bytes that came are good. */
 class TooSlow extends Error {}
+
+/** The server's partial answer did not line up with our bytes: start over at once, no backoff. */
+class Misaligned extends Error {}
 
 /** Longest wait a Retry-After may impose on one attempt; a server asking for more is treated as down. */
 const MAX_RETRY_AFTER_MS = 60_000;

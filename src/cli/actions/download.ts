@@ -92,11 +92,11 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
         retries: g.retries,
         backoff: { baseMs: Number.isFinite(retryBase) && retryBase >= 0 ? retryBase : 300, maxMs: 20_000 },
         breakerThreshold: DEFAULT_BREAKER_THRESHOLD,
+        minRate: { windowMs: g.timeoutMs, bytesPerSecond: MIN_BODY_BYTES_PER_SECOND },
         signal: ctx.signal,
         previous: previous.entries,
         progress,
         warn: (m) => progress.note(`neurovault: ${m}`),
-        minRate: { windowMs: g.timeoutMs, bytesPerSecond: MIN_BODY_BYTES_PER_SECOND },
       });
     } finally {
       progress.stop();
