@@ -342,6 +342,11 @@ describe('download against the stand-in', () => {
     for (const id of [a, b]) await writeFile(join(dir, `image_${id}.nii.gz.part`), nv.fileBody(id).subarray(0, 20_000));
     const stamp = Date.parse(String(nv.image(a)!.modify_date)) / 1000;
     await utimes(join(dir, `image_${a}.nii.gz.part`), stamp, stamp);
+    // What the stand-in's file version is (its ETag), kept beside the part by the run that was cut off.
+    const etag = `"${a.toString(16)}-${nv.fileBody(a).length.toString(16)}"`;
+    for (const id of [a, b]) {
+      await writeFile(join(dir, `image_${id}.nii.gz.part.resume`), JSON.stringify({ validator: etag, total: nv.fileBody(id).length }));
+    }
     const start = nv.requests.length;
     const r = await cli(['download', String(cid), '--out', out]);
     assert.equal(r.code, 0, r.stderr);
@@ -349,6 +354,7 @@ describe('download against the stand-in', () => {
     const forA = reqs.filter((q) => imageOfRequest(nv, q) === a);
     const forB = reqs.filter((q) => imageOfRequest(nv, q) === b);
     assert.deepEqual(forA.map((q) => [q.headers.range, q.status]), [['bytes=20000-', 206]]);
+    assert.equal(forA[0]?.headers['if-range'], etag);
     assert.deepEqual(forB.map((q) => [q.headers.range, q.status]), [[undefined, 200]]);
     assertComplete(nv, out, cid, [a, b]);
   });

@@ -2,10 +2,10 @@ import type { BackoffOptions } from '../http/retry-policy.js';
 import type { Transport } from '../http/transport.js';
 import { Breaker, BreakerOpenError } from './breaker.js';
 import type { Expectations } from './checks.js';
-import { FileFailure, fetchFile } from './fetch-file.js';
-import { ManifestWriter, serializeEntry, type ManifestEntry } from './manifest.js';
+import { FileFailure, fetchFile, type MinRate } from './fetch-file.js';
+import { ManifestWriter, serializeEntry, serializeEntryWith, type ManifestEntry } from './manifest.js';
 import type { Progress } from './progress.js';
-import type { Sink } from './sink.js';
+import { RefusedPath, type Sink } from './sink.js';
 
 /** One image to bring into the layout. */
 export interface DownloadItem {
@@ -36,6 +36,8 @@ export interface EngineOptions {
   progress: Progress;
   /** A notice on stderr. */
   warn: (message: string) => void;
+  /** See FetchDeps.minRate. */
+  minRate?: MinRate;
 }
 
 export interface Failure {
@@ -62,6 +64,7 @@ export interface Outcome {
 
 interface Landed {
   entry: ManifestEntry;
+  texts: MetadataTexts;
   fetched: boolean;
   /** The manifest line differs from the previous run's. */
   changed: boolean;
@@ -93,20 +96,24 @@ export async function runEngine(items: readonly DownloadItem[], opts: EngineOpti
     backoff: opts.backoff,
     signal: opts.signal,
     onBytes: (n: number) => opts.progress.bytes(n),
+    minRate: opts.minRate,
   };
 
   /** The network half of one image: verify what is there, or fetch the file into place. */
   const land = async (item: DownloadItem): Promise<Landed> => {
+    // The map, its sidecar and its manifest line land together or not at all: the texts are made before
+    // the file is requested, so metadata that cannot be written costs no request and leaves no file.
+    const texts = metadataTexts(item);
     const skipped = opts.force ? undefined : await verifiedEntry(item, opts);
     if (skipped) {
       const entry = entryFor(item, skipped.bytes, skipped.sha256);
-      return { entry, fetched: false, changed: serializeEntry(entry) !== serializeEntry(skipped) };
+      return { entry, texts, fetched: false, changed: serializeEntryWith(entry, texts.compact) !== serializeEntry(skipped) };
     }
     const file = await fetchFile(
       { url: item.fileUrl, path: item.path, expect: item.expect, resumeStamp: stampOf(item.modifyDate) },
       deps,
     );
-    return { entry: entryFor(item, file.bytes, file.sha256), fetched: true, changed: true, commit: file.commit };
+    return { entry: entryFor(item, file.bytes, file.sha256), texts, fetched: true, changed: true, commit: file.commit };
   };
 
   /**
@@ -115,9 +122,9 @@ export async function runEngine(items: readonly DownloadItem[], opts: EngineOpti
    */
   const record = async (item: DownloadItem, landed: Landed): Promise<void> => {
     if (landed.commit) await landed.commit();
-    if (landed.fetched) await opts.sink.writeText(item.metadataPath, metadataJson(item));
-    else await ensureMetadata(opts.sink, item);
-    if (landed.changed) manifest.set(landed.entry);
+    const sidecar = landed.texts.sidecar;
+    if (landed.fetched || (await opts.sink.readText(item.metadataPath)) !== sidecar) await opts.sink.writeText(item.metadataPath, sidecar);
+    if (landed.changed) manifest.setLine(landed.entry.id, serializeEntryWith(landed.entry, landed.texts.compact));
     outcome.done.set(item.id, landed.entry);
     if (landed.fetched) {
       outcome.fetched++;
@@ -190,7 +197,11 @@ async function verifiedEntry(item: DownloadItem, opts: EngineOptions): Promise<M
   if (!prev || prev.path !== item.path || prev.modify_date !== item.modifyDate) return undefined;
   if (item.expect.bytes !== undefined && prev.bytes !== item.expect.bytes) return undefined;
   if (item.expect.sha256 !== undefined && prev.sha256 !== item.expect.sha256) return undefined;
-  const onDisk = await opts.sink.digest(item.path, opts.signal);
+  // A FIFO or link where the file should be is replaced by the fetched file, like a missing one.
+  const onDisk = await opts.sink.digest(item.path, opts.signal).catch((err: unknown) => {
+    if (err instanceof RefusedPath) return undefined;
+    throw err;
+  });
   if (!onDisk) return undefined;
   if (onDisk.bytes !== prev.bytes || onDisk.sha256 !== prev.sha256) {
     const found = `${onDisk.bytes} bytes, sha256 ${onDisk.sha256.slice(0, 12)}…`;
@@ -200,13 +211,20 @@ async function verifiedEntry(item: DownloadItem, opts: EngineOptions): Promise<M
   return prev;
 }
 
-async function ensureMetadata(sink: Sink, item: DownloadItem): Promise<void> {
-  const json = metadataJson(item);
-  if ((await sink.readText(item.metadataPath)) !== json) await sink.writeText(item.metadataPath, json);
+interface MetadataTexts {
+  /** `image_<id>_metadata.json`. */
+  sidecar: string;
+  /** The manifest line's `metadata`. */
+  compact: string;
 }
 
-function metadataJson(item: DownloadItem): string {
-  return `${JSON.stringify(item.metadata, null, 2)}\n`;
+/** Throws a one-line reason when the server's record cannot be written as JSON (nested too deep, say). */
+function metadataTexts(item: DownloadItem): MetadataTexts {
+  try {
+    return { sidecar: `${JSON.stringify(item.metadata, null, 2)}\n`, compact: JSON.stringify(item.metadata) };
+  } catch (err) {
+    throw new Error(`its metadata cannot be stored as JSON (${(err as Error).message}); nothing was written`);
+  }
 }
 
 function entryFor(item: DownloadItem, bytes: number, sha256: string): ManifestEntry {

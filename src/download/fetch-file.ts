@@ -12,7 +12,7 @@ import {
 import type { Transport } from '../http/transport.js';
 import { BreakerOpenError, type Breaker } from './breaker.js';
 import { CheckFailure, ContentObserver, checkComplete, htmlContentType, type Expectations } from './checks.js';
-import type { ChunkWriter, Sink, StagedFile } from './sink.js';
+import type { ChunkWriter, ResumeToken, Sink, StagedFile } from './sink.js';
 
 export interface FileJob {
   url: string;
@@ -46,7 +46,22 @@ export interface FetchDeps {
   signal: AbortSignal;
   /** Body bytes as they arrive (progress). */
   onBytes?: (n: number) => void;
+  /** The slowest body accepted (see MinRate); none when absent. */
+  minRate?: MinRate;
 }
+
+/**
+ * A body must bring at least `bytesPerSecond` on average over each `windowMs`, or the attempt fails (and
+ * is retried, resuming what arrived). An idle timeout alone never fires on a server that trickles a byte
+ * a second, and a total deadline would fail honest large files on slow links.
+ */
+export interface MinRate {
+  windowMs: number;
+  bytesPerSecond: number;
+}
+
+/** 1 KiB/s: far below any working link, far above a trickle meant to hold a worker forever. */
+export const MIN_BODY_BYTES_PER_SECOND = 1024;
 
 /** A file that could not be fetched after its attempts; `integrity` marks a lock (`--frozen`) mismatch. */
 export class FileFailure extends Error {
@@ -61,6 +76,9 @@ export class FileFailure extends Error {
 
 /** The body ended before Content-Length: the bytes we have are good, so the next attempt resumes. */
 class TruncatedBody extends Error {}
+
+/** The body came slower than the minimum rate: a transient failure; the bytes that came are good. */
+class TooSlow extends Error {}
 
 /** The server's partial answer did not line up with our bytes: start over at once, no backoff. */
 class Misaligned extends Error {}
@@ -79,7 +97,7 @@ interface Verdict {
 function judge(err: unknown): Verdict {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof Misaligned) return { retry: true, transient: false, reset: true, retryAfterMs: 0, message };
-  if (err instanceof TruncatedBody) return { retry: true, transient: true, reset: false, message };
+  if (err instanceof TruncatedBody || err instanceof TooSlow) return { retry: true, transient: true, reset: false, message };
   if (err instanceof CheckFailure) {
     return { retry: true, transient: err.kind === 'size', reset: true, message, integrity: err.kind === 'sha256' };
   }
@@ -116,20 +134,25 @@ function judge(err: unknown): Verdict {
 export async function fetchFile(job: FileJob, deps: FetchDeps): Promise<FetchedFile> {
   const staged = await deps.sink.stage(job.path, { resumeStamp: job.resumeStamp });
   const resumed = staged.keptBytes > 0;
+  // Which server version the kept bytes are a prefix of: from an earlier run, then from each 200.
+  const version: { token?: ResumeToken } = { token: staged.resumeToken };
   let settled = false;
   try {
     for (let attempt = 1; ; attempt++) {
       if (deps.breaker.open) throw new BreakerOpenError();
       try {
         await deps.breaker.ready(deps.signal);
-        const { bytes, sha256 } = await attemptOnce(job, staged, deps);
+        const { bytes, sha256 } = await attemptOnce(job, staged, version, deps);
         settled = true;
         deps.breaker.success();
         return { bytes, sha256, attempts: attempt, resumed, commit: () => staged.commit() };
       } catch (err) {
         if (deps.signal.aborted) throw err;
         const v = judge(err);
-        if (v.reset) await staged.reset();
+        if (v.reset) {
+          await staged.reset();
+          version.token = undefined;
+        }
         if (v.transient) deps.breaker.failure(v.message);
         else if (!v.retry) deps.breaker.success();
         if (!v.retry || attempt > deps.retries) {
@@ -146,15 +169,26 @@ export async function fetchFile(job: FileJob, deps: FetchDeps): Promise<FetchedF
       }
     }
   } finally {
-    if (!settled) await staged.suspend();
+    if (!settled) await staged.suspend(version.token);
   }
 }
 
-async function attemptOnce(job: FileJob, staged: StagedFile, deps: FetchDeps): Promise<{ bytes: number; sha256: string }> {
-  let observer = new ContentObserver();
+async function attemptOnce(
+  job: FileJob,
+  staged: StagedFile,
+  version: { token?: ResumeToken },
+  deps: FetchDeps,
+): Promise<{ bytes: number; sha256: string }> {
+  // Kept bytes whose server version is unknown could be spliced onto another version: start over.
+  if (staged.keptBytes > 0 && !usableValidator(version.token?.validator)) await staged.reset();
   const kept = staged.keptBytes;
+  let observer = new ContentObserver(job.expect.ext);
   const headers: Record<string, string> = { 'accept-encoding': 'identity', accept: '*/*' };
-  if (kept > 0) headers.range = `bytes=${kept}-`;
+  if (kept > 0) {
+    headers.range = `bytes=${kept}-`;
+    // A server whose file changed since answers 200 with the whole new file instead of a 206.
+    headers['if-range'] = version.token!.validator;
+  }
   const res = await deps.transport.send({
     method: 'GET',
     url: job.url,
@@ -167,21 +201,30 @@ async function attemptOnce(job: FileJob, staged: StagedFile, deps: FetchDeps): P
   // A body dropped unread (a check failed on the headers) must not crash the process with its abort error.
   body.on('error', () => undefined);
   let consumed = false;
+  let watchdog: NodeJS.Timeout | undefined;
   try {
     const range = parseContentRange(res.headers['content-range']);
+    const knownTotal = version.token?.total ?? job.expect.bytes;
     if (res.status === 416) {
       await body.dump();
       consumed = true;
       // The kept bytes may already be the whole file (interrupted between the last byte and the rename).
-      if (kept > 0 && range?.total === kept) {
-        for await (const chunk of staged.readKept()) observer.observe(chunk);
-        return finish(observer, job.expect);
+      if (kept > 0 && range?.total === kept && (knownTotal === undefined || knownTotal === kept)) {
+        for await (const chunk of staged.readKept()) await feed(observer, chunk);
+        return await finish(observer, job.expect);
       }
       throw new Misaligned(`the server refused the range ${headers.range ?? ''}`);
     }
     if (res.status === 206) {
-      if (kept === 0 || range === undefined || range.start !== kept) {
-        throw new Misaligned(`the server answered range ${String(res.headers['content-range'])} to ${headers.range ?? 'no range'}`);
+      const said = `the server answered range ${String(res.headers['content-range'])} to ${headers.range ?? 'no range'}`;
+      if (kept === 0 || range === undefined || range.start !== kept) throw new Misaligned(said);
+      // The total must be the one of the version the kept bytes came from, or the splice is of two files.
+      if (range.total === undefined || (knownTotal !== undefined && range.total !== knownTotal)) {
+        throw new Misaligned(`${said}, not of the ${knownTotal ?? 'known'}-byte file being resumed`);
+      }
+      const etag = strongEtag(res.headers.etag);
+      if (etag !== undefined && isEtag(version.token!.validator) && etag !== version.token!.validator) {
+        throw new Misaligned(`${said} with ETag ${etag}, not the ${version.token!.validator} being resumed`);
       }
     }
     if (htmlContentType(res.headers['content-type'])) {
@@ -192,14 +235,20 @@ async function attemptOnce(job: FileJob, staged: StagedFile, deps: FetchDeps): P
     if (total !== undefined && job.expect.bytes !== undefined && total !== job.expect.bytes) {
       throw new CheckFailure(`the server sends ${total} bytes, its file_size says ${job.expect.bytes}`, 'size');
     }
-    if (res.status === 200 && kept > 0) await staged.reset();
+    if (res.status === 200) {
+      if (kept > 0) await staged.reset();
+      const validator = strongEtag(res.headers.etag) ?? headerValue(res.headers['last-modified']);
+      version.token = usableValidator(validator) ? { validator: validator!, total: length } : undefined;
+    }
     if (res.status === 206) {
-      for await (const chunk of staged.readKept()) observer.observe(chunk);
+      for await (const chunk of staged.readKept()) await feed(observer, chunk);
     } else {
-      observer = new ContentObserver();
+      observer.dispose();
+      observer = new ContentObserver(job.expect.ext);
     }
     const before = observer.bytes;
     consumed = true;
+    if (deps.minRate) watchdog = watchRate(body, () => observer.bytes, deps.minRate);
     if (staged.writer) {
       const writer = await staged.writer();
       try {
@@ -210,19 +259,67 @@ async function attemptOnce(job: FileJob, staged: StagedFile, deps: FetchDeps): P
     } else {
       await staged.append(tap(body, observer, deps.onBytes));
     }
+    clearInterval(watchdog);
     const received = observer.bytes - before;
     if (length !== undefined && received < length) {
       throw new TruncatedBody(`the body ended after ${received} of ${length} bytes`);
     }
-    return finish(observer, job.expect);
+    return await finish(observer, job.expect);
   } finally {
+    clearInterval(watchdog);
+    observer.dispose();
     if (!consumed) body.destroy();
   }
 }
 
-function finish(observer: ContentObserver, expect: Expectations): { bytes: number; sha256: string } {
+/**
+ * Fails the body when fewer than `minRate` bytes per second came during the last window. Checked per
+ * window rather than per chunk, so a stall of a few seconds in an otherwise fast transfer is allowed.
+ */
+function watchRate(body: Readable, bytes: () => number, minRate: MinRate): NodeJS.Timeout {
+  const minBytes = (minRate.bytesPerSecond * minRate.windowMs) / 1000;
+  let last = bytes();
+  const timer = setInterval(() => {
+    const now = bytes();
+    if (now - last < minBytes) {
+      const seconds = minRate.windowMs / 1000;
+      const floor = `${Math.round(minRate.bytesPerSecond / 1024)} KiB/s`;
+      body.destroy(new TooSlow(`the server sent ${now - last} bytes in ${seconds} s, below the minimum rate of ${floor}`));
+    }
+    last = now;
+  }, minRate.windowMs);
+  timer.unref();
+  return timer;
+}
+
+async function feed(observer: ContentObserver, chunk: Buffer): Promise<void> {
+  observer.observe(chunk);
+  if (observer.saturated) await observer.drained();
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A strong ETag (If-Range accepts no weak one), or undefined. */
+function strongEtag(value: string | string[] | undefined): string | undefined {
+  const v = headerValue(value)?.trim();
+  return v !== undefined && isEtag(v) ? v : undefined;
+}
+
+function isEtag(v: string): boolean {
+  return /^"[^"]*"$/.test(v);
+}
+
+/** Visible ASCII of a sane length: anything else is not sent back in a header. */
+function usableValidator(v: string | undefined): boolean {
+  return v !== undefined && v.length > 0 && v.length <= 256 && /^[\x21-\x7e][\x20-\x7e]*$/.test(v);
+}
+
+async function finish(observer: ContentObserver, expect: Expectations): Promise<{ bytes: number; sha256: string }> {
   const sha256 = observer.sha256();
   checkComplete(observer, expect, sha256);
+  await observer.settle();
   return { bytes: observer.bytes, sha256 };
 }
 
@@ -236,6 +333,11 @@ function pump(body: Readable, observer: ContentObserver, writer: ChunkWriter, on
     if (body.errored) return reject(body.errored);
     if (body.destroyed) return reject(new Error('the response body closed before its end'));
     let ended = false;
+    let paused = false;
+    const resume = () => {
+      paused = false;
+      body.resume();
+    };
     body.on('data', (chunk: Buffer) => {
       observer.observe(chunk);
       onBytes?.(chunk.length);
@@ -243,6 +345,13 @@ function pump(body: Readable, observer: ContentObserver, writer: ChunkWriter, on
         writer.write(chunk);
       } catch (err) {
         body.destroy(err as Error);
+        return;
+      }
+      if (observer.failure) body.destroy(observer.failure);
+      else if (observer.saturated && !paused) {
+        paused = true;
+        body.pause();
+        void observer.drained().then(resume);
       }
     });
     body.once('end', () => {
@@ -258,7 +367,8 @@ function pump(body: Readable, observer: ContentObserver, writer: ChunkWriter, on
 
 async function* tap(body: Readable, observer: ContentObserver, onBytes?: (n: number) => void): AsyncIterable<Buffer> {
   for await (const chunk of body) {
-    observer.observe(chunk as Buffer);
+    await feed(observer, chunk as Buffer);
+    if (observer.failure) throw observer.failure;
     onBytes?.((chunk as Buffer).length);
     yield chunk as Buffer;
   }

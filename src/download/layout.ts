@@ -38,6 +38,47 @@ export function fileExtension(fileUrl: string): string {
   return `.${last}`;
 }
 
+/**
+ * What a final file may be called: the formats NeuroVault serves (NIfTI, GIfTI, Analyze, FreeSurfer, NIDM
+ * packs). Anything else from a server (`.part`, `.lock`, `.sh`, `.tar.gz`) is refused rather than renamed:
+ * a name we do not expect is either a server bug or an attempt to collide with our own files.
+ */
+const ALLOWED_EXTENSIONS = new Set([
+  '', // no extension: `image_<id>`, nothing to collide with
+  '.nii.gz',
+  '.nii',
+  '.gii',
+  '.gii.gz',
+  '.img',
+  '.hdr',
+  '.img.gz',
+  '.hdr.gz',
+  '.mgz',
+  '.mgh',
+  '.nidm.zip',
+  '.zip',
+  '.ttl',
+]);
+
+/** True when fileExtension's result may become part of a final name. */
+export function allowedExtension(ext: string): boolean {
+  return ALLOWED_EXTENSIONS.has(ext);
+}
+
+/** The ids NeuroVault hands out: positive safe integers. Anything else is refused per record. */
+export function validId(id: unknown): id is number {
+  return Number.isSafeInteger(id) && (id as number) > 0;
+}
+
+/**
+ * A path that stays inside the download root whatever the root is: relative, POSIX, no empty, `.` or
+ * `..` segment, no backslash or NUL. Manifest paths are checked with it before anything is opened.
+ */
+export function isInsidePath(path: string): boolean {
+  if (path === '' || path.startsWith('/') || path.includes('\\') || path.includes('\0')) return false;
+  return path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+}
+
 function checkId(kind: string, id: number): void {
   if (!Number.isSafeInteger(id) || id < 0) throw new Error(`invalid ${kind} id ${String(id)}`);
 }

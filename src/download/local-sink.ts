@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, open, renameSync, writeSync, writevSync } from 'node:fs';
-import { mkdir, open as openHandle, readFile, readdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants as fsConstants, createReadStream, open, renameSync, writeSync, writevSync } from 'node:fs';
+import { mkdir, open as openHandle, readFile, readdir, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PART_SUFFIX } from './layout.js';
+import { PART_SUFFIX, isInsidePath } from './layout.js';
 import { backoffDelay } from '../http/retry-policy.js';
-import type { ChunkWriter, Sink, StageOptions, StagedFile } from './sink.js';
+import { RefusedPath, type ChunkWriter, type ResumeToken, type Sink, type StageOptions, type StagedFile } from './sink.js';
 
 /** A lock older than this belongs to a process that died mid-update. */
 const STALE_LOCK_MS = 30_000;
@@ -35,11 +35,8 @@ export class LocalSink implements Sink {
 
   /** The absolute path of a layout path; refuses anything that would leave the root. */
   resolvePath(path: string): string {
-    if (isAbsolute(path) || path.includes('\\') || path.split('/').some((s) => s === '..' || s === '')) {
-      throw new Error(`refusing unsafe path "${path}"`);
-    }
     const abs = resolve(this.root, path);
-    if (!abs.startsWith(this.root + sep)) throw new Error(`refusing path "${path}" outside ${this.root}`);
+    if (isAbsolute(path) || !isInsidePath(path) || !abs.startsWith(this.root + sep)) throw new RefusedPath(path, 'outside the folder');
     return abs;
   }
 
@@ -97,15 +94,21 @@ export class LocalSink implements Sink {
   async digest(path: string, signal?: AbortSignal): Promise<{ bytes: number; sha256: string } | undefined> {
     let fh: FileHandle;
     try {
-      fh = await openHandle(this.resolvePath(path), 'r');
+      // Non-blocking: opening a FIFO for reading would wait for a writer forever, on a thread-pool
+      // thread no signal can free. Not following a final symlink: it could lead anywhere.
+      fh = await openHandle(this.resolvePath(path), fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOFOLLOW);
     } catch (err) {
       if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new RefusedPath(path, 'a symbolic link, not a regular file');
       throw err;
     }
     try {
       // One buffer per call, sized to the file: a re-run hashes thousands of small files, and a fresh
       // 1 MiB stream buffer per read would mostly feed the garbage collector.
-      const { size } = await fh.stat();
+      const st = await fh.stat();
+      if (st.isDirectory()) return undefined;
+      if (!st.isFile()) throw new RefusedPath(path, 'not a regular file');
+      const { size } = st;
       const buf = Buffer.allocUnsafe(Math.max(1, Math.min(READ_CHUNK, size + 1)));
       const hash = createHash('sha256');
       let bytes = 0;
@@ -131,15 +134,17 @@ export class LocalSink implements Sink {
     await this.ensureDir(dir);
     const part = final + PART_SUFFIX;
     let kept = 0;
+    let token: ResumeToken | undefined;
     if (options.resumeStamp !== undefined && (await this.partsIn(dir)).has(basename(part))) {
       try {
         const st = await stat(part);
-        if (st.isFile() && Math.abs(st.mtimeMs - options.resumeStamp) < 1) kept = st.size;
+        token = st.isFile() && Math.abs(st.mtimeMs - options.resumeStamp) < 1 ? await readToken(part) : undefined;
+        if (token) kept = st.size;
       } catch (err) {
         if (!isMissing(err)) throw err;
       }
     }
-    return new LocalStagedFile(final, part, kept, options.resumeStamp);
+    return new LocalStagedFile(final, part, kept, options.resumeStamp, token);
   }
 
   private partsIn(dir: string): Promise<Set<string>> {
@@ -168,6 +173,7 @@ class LocalStagedFile implements StagedFile {
     private readonly part: string,
     private kept: number,
     private readonly resumeStamp: number | undefined,
+    readonly resumeToken: ResumeToken | undefined,
   ) {
     if (kept === 0) {
       this.early = openFd(part, 'w');
@@ -258,23 +264,45 @@ class LocalStagedFile implements StagedFile {
     await this.dropEarly();
     renameSync(this.part, this.final);
     this.kept = 0;
+    if (this.resumeToken) await unlink(this.part + TOKEN_SUFFIX).catch(() => undefined);
   }
 
-  async suspend(): Promise<void> {
+  async suspend(token?: ResumeToken): Promise<void> {
     await this.dropEarly();
-    if (this.kept > 0 && this.resumeStamp !== undefined) {
-      // The stamp in the mtime tells the next run which server version these bytes belong to.
+    if (this.kept > 0 && this.resumeStamp !== undefined && token !== undefined) {
+      // The stamp in the mtime tells the next run which server version (modify_date) these bytes belong
+      // to, the token beside them which file version (If-Range); written first, so a part is never
+      // newer than its token.
       const stamp = this.resumeStamp / 1000;
-      await utimes(this.part, stamp, stamp).catch(() => undefined);
-    } else {
-      await unlink(this.part).catch(() => undefined);
+      try {
+        await writeFile(this.part + TOKEN_SUFFIX, JSON.stringify(token));
+        await utimes(this.part, stamp, stamp);
+        return;
+      } catch {
+        // Not resumable then: dropped below.
+      }
     }
+    await this.discard();
   }
 
   async discard(): Promise<void> {
     await this.dropEarly();
     this.kept = 0;
     await unlink(this.part).catch(() => undefined);
+    await unlink(this.part + TOKEN_SUFFIX).catch(() => undefined);
+  }
+}
+
+/** Beside a kept `*.part`: the ResumeToken (JSON) of the bytes in it. */
+const TOKEN_SUFFIX = '.resume';
+
+async function readToken(part: string): Promise<ResumeToken | undefined> {
+  try {
+    const v = JSON.parse(await readFile(part + TOKEN_SUFFIX, 'utf8')) as Partial<ResumeToken>;
+    if (typeof v.validator !== 'string' || v.validator === '' || v.validator.length > 1024) return undefined;
+    return { validator: v.validator, total: Number.isSafeInteger(v.total) ? v.total : undefined };
+  } catch {
+    return undefined;
   }
 }
 

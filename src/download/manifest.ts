@@ -22,13 +22,19 @@ export interface ParsedManifest {
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
+/**
+ * Longest line read as an entry (an image record is a few KiB): a longer one is counted as a bad line
+ * without being parsed, so a hand-edited or hostile manifest cannot make a parse run away.
+ */
+export const MAX_MANIFEST_LINE = 4 * 1024 * 1024;
+
 export function parseManifest(text: string | undefined): ParsedManifest {
   const entries = new Map<number, ManifestEntry>();
   let badLines = 0;
   if (text === undefined) return { entries, badLines };
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
-    const entry = parseEntry(line);
+    const entry = line.length > MAX_MANIFEST_LINE ? undefined : parseEntry(line);
     if (entry) entries.set(entry.id, entry);
     else badLines++;
   }
@@ -66,15 +72,20 @@ function parseEntry(line: string): ManifestEntry | undefined {
 }
 
 export function serializeEntry(e: ManifestEntry): string {
-  return JSON.stringify({
+  return serializeEntryWith(e, JSON.stringify(e.metadata));
+}
+
+/** The same line, with `metadata` already serialised (so a failure to serialise it comes first, once). */
+export function serializeEntryWith(e: ManifestEntry, metadataJson: string): string {
+  const head = JSON.stringify({
     id: e.id,
     collection_id: e.collection_id,
     path: e.path,
     bytes: e.bytes,
     sha256: e.sha256,
     modify_date: e.modify_date,
-    metadata: e.metadata,
   });
+  return `${head.slice(0, -1)},"metadata":${metadataJson}}`;
 }
 
 /** Entries are written with `id` first, so merging can find a line's id without parsing its metadata. */
@@ -99,7 +110,12 @@ export class ManifestWriter {
   ) {}
 
   set(entry: ManifestEntry): void {
-    this.mine.set(entry.id, serializeEntry(entry));
+    this.setLine(entry.id, serializeEntry(entry));
+  }
+
+  /** A line made by serializeEntry/serializeEntryWith. */
+  setLine(id: number, line: string): void {
+    this.mine.set(id, line);
     this.dirty = true;
     this.timer ??= setTimeout(() => {
       this.timer = undefined;

@@ -4,7 +4,7 @@ import type { Collection, Image } from '../api/schemas.js';
 import { NotFoundError } from '../errors.js';
 import { matchesWhere, type WhereClause } from '../filter/where.js';
 import type { DownloadItem } from './engine.js';
-import { collectionMetadataPath, fileExtension, imageMetadataPath, imagePath } from './layout.js';
+import { allowedExtension, collectionMetadataPath, fileExtension, imageMetadataPath, imagePath, validId } from './layout.js';
 import type { DownloadRef } from './refs.js';
 
 export interface Shard {
@@ -23,10 +23,20 @@ export interface PlanOptions {
 
 export interface Plan {
   items: DownloadItem[];
-  /** Collections with at least one planned image: their `collection_metadata.json` is written. */
-  collections: Map<number, { path: string; metadata: Record<string, unknown> }>;
-  /** Selected images that cannot be downloaded at all (no file URL). */
+  /** Collections with at least one planned image: their `collection_metadata.json` (`text`) is written. */
+  collections: Map<number, { path: string; metadata: Record<string, unknown>; text: string }>;
+  /**
+   * Selected images that cannot be downloaded at all (no file URL) or are refused (a record that would
+   * land in the wrong place: ids that disagree or are not positive, an unexpected file extension).
+   */
   unavailable: { id: number; collectionId: number; reason: string }[];
+}
+
+/** The collection an image was selected with, and the id it was asked for by (when by id). */
+interface Selected {
+  image: Image;
+  collection: Collection;
+  askedId?: number;
 }
 
 export function inShard(id: number, shard: Shard | undefined): boolean {
@@ -50,13 +60,14 @@ export async function buildPlan(api: NeuroVaultClient, refs: readonly DownloadRe
   };
 
   const seen = new Set<number>();
-  const selected: { image: Image; collection: Collection }[] = [];
+  const selected: Selected[] = [];
+  const refusedEarly: Plan['unavailable'] = [];
   const limit = opts.maxImages ?? Infinity;
-  const consider = (image: Image, collection: Collection): boolean => {
+  const consider = (image: Image, collection: Collection, askedId?: number): boolean => {
     if (seen.has(image.id)) return true;
     seen.add(image.id);
     if (opts.where.length && !matchesWhere(image, opts.where, collection)) return true;
-    selected.push({ image, collection });
+    selected.push({ image, collection, askedId });
     return selected.length < limit;
   };
 
@@ -67,10 +78,12 @@ export async function buildPlan(api: NeuroVaultClient, refs: readonly DownloadRe
     // Handled below; this only keeps a failed collection request from leaving it unobserved.
     first.catch(() => undefined);
     const collection = await api.getCollection(ref, opts.signal);
-    collections.set(collection.id, Promise.resolve(collection));
+    const askedId = ref.kind === 'id' ? ref.id : undefined;
+    // Cached only under the id it truly has: a collection answering as another must not stand in for it.
+    if (askedId === undefined || askedId === collection.id) collections.set(collection.id, Promise.resolve(collection));
     let step = await first;
     while (!step.done) {
-      if (!consider(step.value, collection)) {
+      if (!consider(step.value, collection, askedId)) {
         await images.return(undefined);
         return false;
       }
@@ -85,15 +98,25 @@ export async function buildPlan(api: NeuroVaultClient, refs: readonly DownloadRe
       if (!(await fromCollection(ref.ref))) break;
     } else if (ref.kind === 'image') {
       const image = await api.getImage(ref.ref, opts.signal);
-      const cid = image.collection_id ?? (typeof image.collection === 'number' ? image.collection : undefined);
+      const cid = ownCollectionId(image);
+      if (ref.ref.kind === 'id' && image.id !== ref.ref.id) {
+        const reason = `the server answered with the record of image ${String(image.id)}; refused`;
+        refusedEarly.push({ id: ref.ref.id, collectionId: cid ?? 0, reason });
+        continue;
+      }
       const collection =
         ref.ref.kind === 'token'
           ? await api.getCollection({ kind: 'token', token: ref.ref.token }, opts.signal)
-          : cid !== undefined
+          : cid !== undefined && validId(cid)
             ? await collectionById(cid)
             : undefined;
-      if (!collection) throw new NotFoundError(`image ${image.id} names no collection`);
-      if (!consider(image, collection)) break;
+      if (!collection) {
+        if (cid === undefined) throw new NotFoundError(`image ${image.id} names no collection`);
+        // An id we will not ask for (negative, zero): refused below like any other bad record.
+        if (!consider(image, { id: cid } as Collection, cid)) break;
+        continue;
+      }
+      if (!consider(image, collection, ref.ref.kind === 'id' ? cid : undefined)) break;
     } else {
       const matches = await opts.findByDoi(ref.doi);
       if (matches.length === 0) throw new NotFoundError(`no collection has DOI ${ref.doi} (from "${ref.input}")`);
@@ -103,15 +126,36 @@ export async function buildPlan(api: NeuroVaultClient, refs: readonly DownloadRe
     }
   }
 
-  const plan: Plan = { items: [], collections: new Map(), unavailable: [] };
-  for (const { image, collection } of selected) {
-    if (!inShard(image.id, opts.shard)) continue;
-    const cid = image.collection_id ?? collection.id;
+  const plan: Plan = { items: [], collections: new Map(), unavailable: refusedEarly };
+  const collectionTexts = new Map<Collection, string | Error>();
+  for (const { image, collection, askedId } of selected) {
+    // A record refused for its id is reported by shard 0 alone (id mod n of a negative id fits no shard).
+    if (!inShard(validId(image.id) ? image.id : 0, opts.shard)) continue;
+    const cid = collection.id;
+    const refuse = (reason: string) => plan.unavailable.push({ id: image.id, collectionId: cid, reason });
+    const why = refusal(image, collection, askedId);
+    if (why) {
+      refuse(why);
+      continue;
+    }
     if (typeof image.file !== 'string' || image.file === '') {
-      plan.unavailable.push({ id: image.id, collectionId: cid, reason: 'the server lists no file for this image' });
+      refuse('the server lists no file for this image');
       continue;
     }
     const ext = fileExtension(image.file);
+    if (!allowedExtension(ext)) {
+      refuse(`the server's file name has an unexpected extension "${ext}"; refused`);
+      continue;
+    }
+    let text = collectionTexts.get(collection);
+    if (text === undefined) {
+      text = jsonText(collection);
+      collectionTexts.set(collection, text);
+    }
+    if (text instanceof Error) {
+      refuse(`the metadata of collection ${cid} cannot be stored as JSON (${text.message})`);
+      continue;
+    }
     plan.items.push({
       id: image.id,
       collectionId: cid,
@@ -123,10 +167,40 @@ export async function buildPlan(api: NeuroVaultClient, refs: readonly DownloadRe
       metadata: image as Record<string, unknown>,
     });
     if (!plan.collections.has(cid)) {
-      plan.collections.set(cid, { path: collectionMetadataPath(cid), metadata: collection as Record<string, unknown> });
+      plan.collections.set(cid, { path: collectionMetadataPath(cid), metadata: collection as Record<string, unknown>, text });
     }
   }
   return plan;
+}
+
+/** The image's own idea of its collection: `collection_id`, else a numeric `collection`. */
+function ownCollectionId(image: Image): number | undefined {
+  return image.collection_id ?? (typeof image.collection === 'number' ? image.collection : undefined);
+}
+
+/**
+ * Why a record would put one collection's data in another's folder, or outside the layout; undefined
+ * when it is consistent. Such records are refused one by one: the others still download.
+ */
+function refusal(image: Image, collection: Collection, askedId: number | undefined): string | undefined {
+  if (!validId(image.id)) return `invalid image id ${String(image.id)}; refused`;
+  if (!validId(collection.id)) return `invalid collection id ${String(collection.id)}; refused`;
+  if (askedId !== undefined && askedId !== collection.id) {
+    return `collection ${askedId} was answered with the record of collection ${collection.id}; refused`;
+  }
+  const own = ownCollectionId(image);
+  if (own !== undefined && own !== collection.id) {
+    return `the image names collection ${own} but was listed under collection ${collection.id}; refused`;
+  }
+  return undefined;
+}
+
+function jsonText(value: unknown): string | Error {
+  try {
+    return `${JSON.stringify(value, null, 2)}\n`;
+  } catch (err) {
+    return err as Error;
+  }
 }
 
 /**

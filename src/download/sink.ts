@@ -48,10 +48,22 @@ export interface StageOptions {
   resumeStamp?: number;
 }
 
+/**
+ * What the kept bytes of a file are a prefix of: the server's validator for that version (a strong ETag
+ * or Last-Modified, sent as `If-Range`) and its total length. Without one, kept bytes are not continued.
+ */
+export interface ResumeToken {
+  validator: string;
+  total?: number;
+}
+
 /** One file being written. Each method is called by one worker at a time, never concurrently. */
 export interface StagedFile {
   /** Bytes safely stored so far (from an earlier attempt or run) that a Range request may continue. */
   readonly keptBytes: number;
+
+  /** The token an earlier run suspended the kept bytes with (see `suspend`). */
+  readonly resumeToken?: ResumeToken;
 
   /** Streams the kept bytes back, so the engine can hash and check them before continuing. */
   readKept(): AsyncIterable<Buffer>;
@@ -81,8 +93,11 @@ export interface StagedFile {
    */
   commit(): Promise<void>;
 
-  /** Keeps what was stored for a later run to resume (interrupt, retries exhausted on a transient error). */
-  suspend(): Promise<void>;
+  /**
+   * Keeps what was stored for a later run to resume (interrupt, retries exhausted on a transient error),
+   * with the token that names the server's version of those bytes; without a token nothing is kept.
+   */
+  suspend(token?: ResumeToken): Promise<void>;
 
   /** Throws away what was stored (the bytes failed a check). */
   discard(): Promise<void>;
@@ -94,4 +109,15 @@ export interface ChunkWriter {
   write(chunk: Buffer): void;
   /** Stores what is batched and releases the file; called exactly once, after a failure too. */
   close(): void;
+}
+
+/** A path a sink will not open: outside its root, or not a regular file (a FIFO, a device, a link). */
+export class RefusedPath extends Error {
+  constructor(
+    readonly path: string,
+    readonly why: string,
+  ) {
+    super(`refusing "${path}": ${why}`);
+    this.name = 'RefusedPath';
+  }
 }

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { cellText, getPath } from '../output/format.js';
 
@@ -8,7 +9,7 @@ export interface WhereClause {
   field: string;
   op: WhereOp;
   value: string;
-  regex?: RegExp;
+  regex?: Matcher;
   num?: number;
   /** `f=null` / `f!=null` (any null-like literal, including an empty value). */
   isNullTest?: boolean;
@@ -44,9 +45,9 @@ function parseOne(raw: string): WhereClause {
   if (num !== undefined) clause.num = num;
   if (op === '~') {
     try {
-      clause.regex = new RegExp(value, 'i');
+      clause.regex = compileRegex(value);
     } catch (err) {
-      throw bad(`bad regular expression: ${(err as Error).message}`);
+      throw bad(`bad regular expression: ${(err as Error).message} (RE2 syntax: no backreferences or lookaround)`);
     }
   } else if (op === '=' || op === '!=') {
     clause.isNullTest = isNullLike(value);
@@ -54,6 +55,29 @@ function parseOne(raw: string): WhereClause {
     throw bad(`"${op}" needs a number, got "${value}"`);
   }
   return clause;
+}
+
+/** A compiled `~` pattern: searched for anywhere in the text, case-insensitively. */
+export interface Matcher {
+  source: string;
+  flags: 'i';
+  test(text: string): boolean;
+}
+
+type Re2js = typeof import('re2js');
+let re2js: Re2js | undefined;
+
+/**
+ * User patterns run on RE2JS, a linear-time engine (RE2's automata, in JavaScript), not on V8's
+ * backtracking one: `(a+)+$` against a long name would otherwise run for minutes on the main thread,
+ * where no Ctrl-C can be handled. RE2 syntax is JavaScript's without backreferences and lookaround.
+ * The engine (~260 KiB) is loaded only when a `~` clause is parsed; synchronously, so parsing stays a
+ * plain call and a bad pattern still fails before any request.
+ */
+function compileRegex(source: string): Matcher {
+  re2js ??= createRequire(import.meta.url)('re2js') as Re2js;
+  const re = re2js.RE2JS.compile(source, re2js.RE2JS.CASE_INSENSITIVE);
+  return { source, flags: 'i', test: (text) => re.test(text) };
 }
 
 const COLLECTION_PREFIX = 'collection.';

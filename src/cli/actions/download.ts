@@ -8,6 +8,7 @@ import { parseDownloadRef } from '../../download/refs.js';
 import { buildPlan, inShard, type Plan, type Shard } from '../../download/plan.js';
 import { lockDifferences, readLock, writeLock, type LockEntry } from '../../download/lock.js';
 import { DEFAULT_BREAKER_THRESHOLD, runEngine, type Outcome } from '../../download/engine.js';
+import { MIN_BODY_BYTES_PER_SECOND } from '../../download/fetch-file.js';
 import { MANIFEST_FILE } from '../../download/layout.js';
 import { parseManifest } from '../../download/manifest.js';
 import { silentProgress, spinnerProgress } from '../../download/progress.js';
@@ -78,7 +79,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
   try {
     const previous = parseManifest(await sink.readText(MANIFEST_FILE));
     if (previous.badLines > 0) ctx.warn(`${MANIFEST_FILE}: ignored ${previous.badLines} line(s) that are not entries`);
-    for (const c of plan.collections.values()) await sink.writeText(c.path, `${JSON.stringify(c.metadata, null, 2)}\n`);
+    for (const c of plan.collections.values()) await sink.writeText(c.path, c.text);
 
     const progress = g.progress ? await spinnerProgress(ctx.io, plan.items.length) : silentProgress(ctx.io);
     const retryBase = Number(ctx.env.NEUROVAULT_RETRY_BASE_MS);
@@ -92,6 +93,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
         retries: g.retries,
         backoff: { baseMs: Number.isFinite(retryBase) && retryBase >= 0 ? retryBase : 300, maxMs: 20_000 },
         breakerThreshold: DEFAULT_BREAKER_THRESHOLD,
+        minRate: { windowMs: g.timeoutMs, bytesPerSecond: MIN_BODY_BYTES_PER_SECOND },
         signal: ctx.signal,
         previous: previous.entries,
         progress,

@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { ExitCode, PartialFailureError, UsageError } from '../../errors.js';
-import { MANIFEST_FILE } from '../../download/layout.js';
+import { MANIFEST_FILE, isInsidePath } from '../../download/layout.js';
+import { RefusedPath } from '../../download/sink.js';
 import { parseManifest, type ManifestEntry } from '../../download/manifest.js';
 import { openSink } from '../../download/open-sink.js';
 import { silentProgress, spinnerProgress } from '../../download/progress.js';
@@ -12,7 +13,9 @@ const VERIFY_CONCURRENCY = 4;
 interface Mismatch {
   id: number;
   path: string;
-  problem: 'missing' | 'size' | 'sha256';
+  /** `refused`: not opened (outside the folder, not a regular file); `reason` says which. */
+  problem: 'missing' | 'size' | 'sha256' | 'refused';
+  reason?: string;
   expected_bytes: number;
   actual_bytes: number | null;
   expected_sha256: string;
@@ -37,8 +40,17 @@ export async function runVerify(dir: string, ctx: Context): Promise<void> {
     let bytes = 0;
     let next = 0;
     const check = async (e: ManifestEntry): Promise<void> => {
-      const found = await sink.digest(e.path, ctx.signal);
       const base = { id: e.id, path: e.path, expected_bytes: e.bytes, expected_sha256: e.sha256 };
+      let found: Awaited<ReturnType<typeof sink.digest>>;
+      try {
+        if (!isInsidePath(e.path)) throw new RefusedPath(e.path, 'outside the folder');
+        found = await sink.digest(e.path, ctx.signal);
+      } catch (err) {
+        if (!(err instanceof RefusedPath)) throw err;
+        mismatches.push({ ...base, actual_bytes: null, actual_sha256: null, problem: 'refused', reason: err.why });
+        progress.file('failed');
+        return;
+      }
       const actual = { actual_bytes: found?.bytes ?? null, actual_sha256: found?.sha256 ?? null };
       if (!found) mismatches.push({ ...base, ...actual, problem: 'missing' });
       else if (found.bytes !== e.bytes) mismatches.push({ ...base, ...actual, problem: 'size' });
@@ -78,6 +90,7 @@ export async function runVerify(dir: string, ctx: Context): Promise<void> {
 
 function describe(m: Mismatch): string {
   if (m.problem === 'missing') return 'missing';
+  if (m.problem === 'refused') return `not checked: ${m.reason ?? 'refused'}`;
   if (m.problem === 'size') return `${m.actual_bytes} bytes, the manifest says ${m.expected_bytes}`;
   return `sha256 ${m.actual_sha256}, the manifest says ${m.expected_sha256}`;
 }
