@@ -1,8 +1,13 @@
-"""nibabel, the field's reference NIfTI reader and writer, driven by test/helpers/nibabel.ts (not named nibabel.py: it would shadow the package).
+"""nibabel, the field's reference NIfTI reader and writer, driven by test/helpers/nibabel.ts (not named
+nibabel.py: that would shadow the package). One process runs a list of jobs (python start-up and the
+nibabel import cost ~0.3 s each time):
 
-  nibabel_ref.py write <spec.json> <out.nii[.gz]>   a synthetic volume with blobs at known mm coordinates
-  nibabel_ref.py read <in.nii[.gz]> <out.raw>       prints header facts as JSON; writes the first 3-D volume,
-                                                scaled (get_fdata), as little-endian float32, x fastest
+  nibabel_ref.py <jobs.json>   jobs: {"op": "write", "spec": {...}, "out": "x.nii.gz"}
+                                     a synthetic volume with blobs at known mm coordinates
+                                     {"op": "read", "in": "x.nii.gz", "raw": "x.raw"}
+                                     header facts; the first 3-D volume, scaled (get_fdata), written
+                                     as little-endian float32, x fastest
+  prints one JSON result per job, as a list.
 """
 import json
 import sys
@@ -11,8 +16,7 @@ import nibabel as nib
 import numpy as np
 
 
-def write(spec_path, out):
-    spec = json.load(open(spec_path))
+def write(spec, out):
     shape = tuple(spec['shape'])
     affine = np.array(spec['affine'], dtype=float)
     dtype = np.dtype(spec['dtype']).newbyteorder(spec.get('byteorder', '<'))
@@ -30,17 +34,15 @@ def write(spec_path, out):
         d = np.linalg.norm(xyz - np.array(blob['mm'], dtype=float), axis=-1)
         inside = d <= blob['radius']
         data[inside] = blob['value'] * (1 - 0.5 * d[inside] / blob['radius'])
-    slope, inter = spec.get('slope'), spec.get('inter', 0.0)
-    if len(shape) > 3:
-        data = np.stack([data * (1 + t) for t in range(shape[3])], axis=-1)
-    if slope:
-        stored = np.round((np.nan_to_num(data) - inter) / slope)
-    else:
-        stored = data
-    if np.issubdtype(dtype, np.integer):
+    # With "scaled", nibabel stores the float values in the integer type and picks scl_slope/scl_inter
+    # itself (the way real scaled files are made); otherwise the values are cast as they are.
+    scaled = spec.get('scaled', False)
+    if np.issubdtype(dtype, np.integer) and not scaled:
         info = np.iinfo(dtype)
-        stored = np.clip(np.nan_to_num(stored), info.min, info.max)
-    stored = stored.astype(dtype)
+        data = np.clip(np.round(np.nan_to_num(data)), info.min, info.max)
+    stored = data if scaled else data.astype(dtype)
+    if len(shape) > 3:
+        stored = np.stack([stored * (1 + t) for t in range(shape[3])], axis=-1).astype(stored.dtype)
     cls = nib.Nifti2Image if spec.get('nifti2') else nib.Nifti1Image
     img = cls(stored, None)
     hdr = img.header
@@ -50,22 +52,19 @@ def write(spec_path, out):
     hdr.set_qform(spec.get('qform_affine', affine), code=codes['qform'])
     if codes['sform'] == 0 and codes['qform'] == 0:
         hdr['pixdim'][1:4] = spec.get('zooms', [1, 1, 1])
-    if slope:
-        hdr['scl_slope'] = slope
-        hdr['scl_inter'] = inter
     if spec.get('intent'):
         hdr.set_intent(spec['intent'])
     if spec.get('byteorder') == '>':
-        img = cls(stored.byteswap().view(stored.dtype.newbyteorder('>')), None, header=hdr.as_byteswapped('>'))
+        img = cls(stored, None, header=hdr.as_byteswapped('>'))
         img.header.set_data_dtype(dtype)
     img.update_header()
     nib.save(img, out)
+    return {'out': out}
 
 
 def read(path, raw_out):
     img = nib.load(path)
     hdr = img.header
-    data = np.asanyarray(img.dataobj)
     vol = img.get_fdata()
     while vol.ndim > 3:
         vol = vol[..., 0]
@@ -74,15 +73,23 @@ def read(path, raw_out):
     vol.astype('<f4').ravel(order='F').tofile(raw_out)
     sform, scode = hdr.get_sform(coded=True)
     qform, qcode = hdr.get_qform(coded=True)
-    print(json.dumps({
+    return {
         'shape': list(vol.shape),
-        'dtype': str(data.dtype.newbyteorder('=')).replace('>', '').replace('<', ''),
+        'dtype': img.get_data_dtype().name,
         'affine': img.affine.tolist(),
         'sform_code': int(scode),
         'qform_code': int(qcode),
         'nifti2': isinstance(img, nib.Nifti2Image),
-    }))
+        'slope': float(img.dataobj.slope),
+        'inter': float(img.dataobj.inter),
+    }
 
 
 if __name__ == '__main__':
-    {'write': write, 'read': read}[sys.argv[1]](*sys.argv[2:])
+    results = []
+    for job in json.load(open(sys.argv[1])):
+        if job['op'] == 'write':
+            results.append(write(job['spec'], job['out']))
+        else:
+            results.append(read(job['in'], job['raw']))
+    print(json.dumps(results))

@@ -44,7 +44,10 @@ function parseSettings(flags: ViewFlags, colour: boolean, ctx: Context): Setting
   if (g.outputExplicit && g.output !== 'json' && g.output !== 'ndjson') {
     throw new UsageError(`view prints a picture; -o takes json or ndjson here, not ${g.output}`);
   }
-  const display = mode === 'auto' ? chooseDisplay(ctx.env, ctx.io.stdoutIsTTY, colour) : (mode as Display);
+  // Colour follows stdout here (the picture is data), so NO_COLOR, TERM=dumb and --no-color are read
+  // directly rather than through the global colour setting, which follows stderr.
+  const allowed = colour && ctx.env.NO_COLOR === undefined && ctx.env.TERM !== 'dumb';
+  const display = mode === 'auto' ? chooseDisplay(ctx.env, ctx.io.stdoutIsTTY, allowed) : (mode as Display);
   return { cut, threshold, display, png: flags.png };
 }
 
