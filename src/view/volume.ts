@@ -56,31 +56,68 @@ const VOXELS_PER_STEP = 1 << 20;
  */
 export async function readVolumeFile(path: string, signal: AbortSignal): Promise<Volume> {
   const head = Buffer.alloc(2);
+  const tail = Buffer.alloc(4);
   const fh = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
     throw badFile(path, err.code === 'ENOENT' ? 'no such file' : err.message);
   });
+  let size: number;
   try {
+    size = (await fh.stat()).size;
     await fh.read(head, 0, 2, 0);
+    if (size >= 4) await fh.read(tail, 0, 4, size - 4);
   } finally {
     await fh.close();
   }
-  const chunks: Buffer[] = [];
-  const collect = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk);
-      done();
-    },
-  });
+  const gzip = isGzip(head);
+  // gzip ends with the uncompressed size mod 2^32: a hint to write into one buffer instead of collecting
+  // chunks and concatenating them (which would hold the volume twice). A wrong hint only costs the copy.
+  const sink = new Collector(gzip ? tail.readUInt32LE(0) : size);
   const source = createReadStream(path, { highWaterMark: 1 << 20 });
-  const done = isGzip(head)
-    ? pipeline(source, createGunzip({ chunkSize: 1 << 20 }), collect, { signal })
-    : pipeline(source, collect, { signal });
+  const done = gzip
+    ? pipeline(source, createGunzip({ chunkSize: 1 << 20 }), sink.stream, { signal })
+    : pipeline(source, sink.stream, { signal });
   await done.catch((err: unknown) => {
     if (signal.aborted) throw signal.reason;
     throw badFile(path, (err as Error).message);
   });
-  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-  return parseVolume(bytes, path, signal);
+  return parseVolume(sink.bytes(), path, signal);
+}
+
+class Collector {
+  private target: Buffer | undefined;
+  private filled = 0;
+  private chunks: Buffer[] = [];
+  readonly stream: Writable;
+
+  constructor(expected: number) {
+    this.target = expected > 0 ? Buffer.allocUnsafeSlow(expected) : undefined;
+    this.stream = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        this.add(chunk);
+        done();
+      },
+    });
+  }
+
+  private add(chunk: Buffer): void {
+    if (this.target && this.filled + chunk.length <= this.target.length) {
+      chunk.copy(this.target, this.filled);
+      this.filled += chunk.length;
+      return;
+    }
+    if (this.target) {
+      this.chunks.push(this.target.subarray(0, this.filled));
+      this.target = undefined;
+    }
+    this.chunks.push(chunk);
+  }
+
+  bytes(): Buffer {
+    if (this.target) return this.target.subarray(0, this.filled);
+    const all = Buffer.concat(this.chunks);
+    this.chunks = [];
+    return all;
+  }
 }
 
 function badFile(path: string, why: string): UsageError {
@@ -91,16 +128,7 @@ function badFile(path: string, why: string): UsageError {
 export async function parseVolume(bytes: Buffer, path: string, signal: AbortSignal): Promise<Volume> {
   const version = niftiVersion(bytes.subarray(0, NIFTI_HEADER_BYTES));
   if (!version) throw badFile(path, 'not a NIfTI-1 or NIfTI-2 file');
-  const whole =
-    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-      ? (bytes.buffer as ArrayBuffer)
-      : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  let header: nifti.NIFTI1 | nifti.NIFTI2;
-  try {
-    header = nifti.readHeader(whole);
-  } catch (err) {
-    throw badFile(path, `unreadable NIfTI header (${(err as Error).message})`);
-  }
+  const header = readHeader(bytes, path);
   const type = DATATYPES[header.datatypeCode];
   if (!type) {
     throw badFile(path, `data type ${header.getDatatypeCodeString(header.datatypeCode)} (${header.datatypeCode}) is not a scalar map type`);
@@ -136,25 +164,26 @@ export async function parseVolume(bytes: Buffer, path: string, signal: AbortSign
   });
   if (affine.some((row) => row.some((v) => !Number.isFinite(v)))) throw badFile(path, 'the voxel-to-mm transform is not finite');
 
-  // Copy the first volume's bytes to an aligned buffer (the data offset need not be), swapped to this
-  // machine's byte order when the file's differs.
-  const raw = Buffer.from(bytes.subarray(offset, offset + count * size));
-  if (le !== (new Uint8Array(new Uint16Array([1]).buffer)[0] === 1) && size > 1) {
+  // The first volume's bytes, swapped in place to this machine's byte order when the file's differs (the
+  // buffer is ours), and copied only when the data offset is not aligned for the type.
+  let raw = bytes.subarray(offset, offset + count * size);
+  if (le !== HOST_LE && size > 1) {
     if (size === 2) raw.swap16();
     else if (size === 4) raw.swap32();
     else raw.swap64();
   }
-  const typed = new type.ctor(raw.buffer, raw.byteOffset, count);
+  if (raw.byteOffset % size !== 0) raw = Buffer.from(raw);
+  const typed = new type.ctor(raw.buffer as ArrayBuffer, raw.byteOffset, count);
   const { slope, inter } = scaling(header.scl_slope, header.scl_inter, path);
-  const data = new Float32Array(count);
+  // A single float32 volume needs no conversion: the file's own bytes are the data.
+  const direct = typed instanceof Float32Array && slope === 1 && inter === 0 && volumes === 1;
+  const data = direct ? (typed as Float32Array) : new Float32Array(count);
   const step = yieldEvery(signal);
-  for (let start = 0; start < count; start += VOXELS_PER_STEP) {
+  for (let start = 0; start < count && !direct; start += VOXELS_PER_STEP) {
     const end = Math.min(count, start + VOXELS_PER_STEP);
-    if (slope === 1 && inter === 0) {
-      for (let i = start; i < end; i++) data[i] = typed[i]!;
-    } else {
-      for (let i = start; i < end; i++) data[i] = typed[i]! * slope + inter;
-    }
+    // TypedArray.set converts natively, many times faster than a loop over an integer view.
+    if (slope === 1 && inter === 0) data.set(typed.subarray(start, end), start);
+    else for (let i = start; i < end; i++) data[i] = typed[i]! * slope + inter;
     await step();
   }
   const code = source === 'sform' ? header.sform_code : source === 'qform' ? header.qform_code : 0;
@@ -169,6 +198,30 @@ export async function parseVolume(bytes: Buffer, path: string, signal: AbortSign
     intentCode: header.intent_code,
     data,
   };
+}
+
+const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Header bytes given to nifti-reader-js: the header and any extensions, not the (copied) voxel data. */
+const HEADER_SLICE = 1 << 16;
+
+function readHeader(bytes: Buffer, path: string): nifti.NIFTI1 | nifti.NIFTI2 {
+  const parse = (n: number) => {
+    const copy = new Uint8Array(n);
+    copy.set(bytes.subarray(0, n));
+    return nifti.readHeader(copy.buffer);
+  };
+  try {
+    try {
+      return parse(Math.min(bytes.length, HEADER_SLICE));
+    } catch (err) {
+      // Extensions longer than the slice: parse with everything.
+      if (bytes.length <= HEADER_SLICE) throw err;
+      return parse(bytes.length);
+    }
+  } catch (err) {
+    throw badFile(path, `unreadable NIfTI header (${(err as Error).message})`);
+  }
 }
 
 /** nibabel's rule: a slope of 0 or not finite means unscaled; a valid slope needs a finite intercept. */

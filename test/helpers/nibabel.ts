@@ -32,6 +32,8 @@ export interface VolumeSpec {
   /** pixdim[1..3] when neither code is set. */
   zooms?: number[];
   intent?: string;
+  /** Gaussian noise added inside the brain, rounded to `decimals` (how compressible the file is). */
+  noise?: { std: number; seed?: number; decimals?: number };
 }
 
 export interface NibabelView {

@@ -34,6 +34,12 @@ def write(spec, out):
         d = np.linalg.norm(xyz - np.array(blob['mm'], dtype=float), axis=-1)
         inside = d <= blob['radius']
         data[inside] = blob['value'] * (1 - 0.5 * d[inside] / blob['radius'])
+    noise = spec.get('noise')
+    if noise:
+        rng = np.random.default_rng(noise.get('seed', 0))
+        inside = ~np.isnan(data) & (data != 0)
+        data[inside] += rng.normal(0, noise['std'], inside.sum())
+        data[inside] = np.round(data[inside], noise.get('decimals', 6))
     # With "scaled", nibabel stores the float values in the integer type and picks scl_slope/scl_inter
     # itself (the way real scaled files are made); otherwise the values are cast as they are.
     scaled = spec.get('scaled', False)

@@ -7,6 +7,10 @@ import { tryImageRef, type ImageRef } from '../../api/refs.js';
 import type { Vec3 } from '../../view/affine.js';
 import { DISPLAYS, chooseDisplay, terminalColumns, type Display } from '../../view/terminal.js';
 import { writeFileAtomic } from '../../view/write-file.js';
+import { readVolumeFile } from '../../view/volume.js';
+import { volumeStats } from '../../view/stats.js';
+import { buildModel, describe } from '../../view/model.js';
+import * as compose from '../../view/compose.js';
 
 /** NeuroVault map types drawn with the diverging colour map even when they hold no negative value. */
 const STATISTIC_MAP = /^(t|z|f|chi squared) map$/i;
@@ -83,16 +87,10 @@ export async function runView(input: string, flags: ViewFlags, colour: boolean, 
     title = `image ${String(m.id)}${name}${mapType ? ` (${mapType})` : ''}`;
   }
 
-  const [{ readVolumeFile }, { volumeStats }, { buildModel, describe }] = await Promise.all([
-    import('../../view/volume.js'),
-    import('../../view/stats.js'),
-    import('../../view/model.js'),
-  ]);
   const volume = await readVolumeFile(file, ctx.signal);
   const stats = await volumeStats(volume, ctx.signal);
   const model = buildModel(volume, stats, { title, cut: settings.cut, threshold: settings.threshold, statistic });
   const g = ctx.globals;
-  const compose = await import('../../view/compose.js');
 
   if (settings.png !== undefined) {
     const image = await compose.rgbImage(model, ctx.signal);
