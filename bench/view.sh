@@ -28,5 +28,6 @@ const { results } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8
 const med = (r) => { const s = [...r.times].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const [gz, version, tty] = results.map(med);
 const budget = 2 * (version + gz);
+for (const [i, r] of results.entries()) console.log(`${["gunzip", "--version", "view (TTY)", "view (piped)"][i]}: CPU user+sys mean ${((r.user + r.system) * 1000).toFixed(1)} ms`);
 console.log(`\nbudget 2 × (--version ${(version * 1000).toFixed(1)} ms + gunzip ${(gz * 1000).toFixed(1)} ms) = ${(budget * 1000).toFixed(1)} ms; view on a TTY ${(tty * 1000).toFixed(1)} ms = ${(tty / budget).toFixed(2)} of the budget`);
 ' "$out/view.json"
