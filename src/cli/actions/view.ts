@@ -6,7 +6,7 @@ import { UsageError } from '../../errors.js';
 import { tryImageRef, type ImageRef } from '../../api/refs.js';
 import type { Vec3 } from '../../view/affine.js';
 import { DISPLAYS, chooseDisplay, terminalColumns, type Display } from '../../view/terminal.js';
-import { writeFileAtomic } from '../../view/write-file.js';
+import { writeFileAtomic } from '../../util/write-file-atomic.js';
 import { readVolumeFile } from '../../view/volume.js';
 import { volumeStats } from '../../view/stats.js';
 import { buildModel, describe } from '../../view/model.js';
