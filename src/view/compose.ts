@@ -141,9 +141,15 @@ export async function rgbImage(model: ViewModel, signal: AbortSignal): Promise<R
   return { width, height, data, picture };
 }
 
+/** PNG text chunks (tEXt) hold Latin-1 only: an ellipsis becomes three dots, anything else outside it `?`. */
+function latin1(s: string): string {
+  return s.replace(/…/g, '...').replace(/[^\n\x20-\x7e\xa0-\xff]/g, '?');
+}
+
 export async function encodePng(image: RgbImage, text: Record<string, string>): Promise<Uint8Array> {
   const { encode } = await import('fast-png');
-  return encode({ width: image.width, height: image.height, data: image.data, channels: 3, depth: 8, text });
+  const chunks = Object.fromEntries(Object.entries(text).map(([k, v]) => [k, latin1(v)]));
+  return encode({ width: image.width, height: image.height, data: image.data, channels: 3, depth: 8, text: chunks });
 }
 
 /** kitty or iTerm2: the header as text, the picture as an image the terminal's width, labels under it. */
