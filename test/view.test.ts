@@ -8,6 +8,8 @@ import { runCli, REPO_ROOT } from './helpers/run-cli.js';
 import { nibabelMissing, readVolumes, writeVolumes, type NibabelView, type VolumeSpec } from './helpers/nibabel.js';
 import { centroid, isCold, isHot, parseHalfBlocks, type Cell } from './helpers/ansi-grid.js';
 import { readVolumeFile } from '../src/view/volume.js';
+import { volumeStats } from '../src/view/stats.js';
+import { renderPicture } from '../src/view/picture.js';
 import { startStandin, type Standin } from './standin/server.js';
 
 const missing = nibabelMissing();
@@ -319,6 +321,16 @@ describe('view', { skip: missing }, () => {
       assert.match(r.stdout, /%/);
       assert.match(r.stdout, /\|v\| > 2/);
     }
+  });
+
+  test('Ctrl-C: reading, the peak search and drawing each stop on an aborted signal', async () => {
+    const volume = await readVolumeFile(files['sform LAS']!, never);
+    const stop = new AbortController();
+    stop.abort(new Error('stopped'));
+    await assert.rejects(readVolumeFile(files['sform LAS']!, stop.signal), /stopped/);
+    await assert.rejects(readVolumeFile(files['uncompressed .nii']!, stop.signal), /stopped/);
+    await assert.rejects(volumeStats(volume, stop.signal), /stopped/);
+    await assert.rejects(renderPicture(volume, [0, 0, 0], { scaleX: 1, scaleY: 1, gap: 4 }, stop.signal), /stopped/);
   });
 
   test('bad input: one line, exit 2, nothing on stdout', async () => {
