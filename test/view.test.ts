@@ -375,7 +375,8 @@ describe('view', { skip: missing }, () => {
       cache = await mkdtemp(join(tmpdir(), 'nv-view-cache-'));
       const bytes = await readFile(files['sform LAS']!);
       const c = nv.store.addCollection({ name: 'view test' });
-      imageId = nv.store.addImage(c, { map_type: 'T map', name: 'tstat1' }, {
+      // A name with an escape sequence: the terminal must never receive it.
+      imageId = nv.store.addImage(c, { map_type: 'T map', name: 'tstat1\u001b]0;pwned\u0007' }, {
         fields: [],
         file: { field: 'file', filename: 'tstat1.nii.gz', contentType: 'application/octet-stream', size: bytes.length },
         bytes,
@@ -392,7 +393,8 @@ describe('view', { skip: missing }, () => {
     test('the first view downloads into $XDG_CACHE_HOME/neurovault-cli, a second one re-verifies without a file request', async () => {
       const r = await cli([String(imageId), '--display', 'ascii', '--threshold', '2']);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, new RegExp(`^image ${imageId} "tstat1" \\(T map\\)`));
+      assert.ok(r.stdout.startsWith(`image ${imageId} "tstat1\\x1b]0;pwned\\x07" (T map)`), r.stdout.split('\n')[0]);
+      assert.doesNotMatch(r.stdout, /\x1b/);
       assert.match(r.stdout, /@/);
       assert.equal(fileGets().length, 1);
       const root = join(cache, 'neurovault-cli', 'images');

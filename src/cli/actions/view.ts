@@ -11,6 +11,7 @@ import { readVolumeFile } from '../../view/volume.js';
 import { volumeStats } from '../../view/stats.js';
 import { buildModel, describe } from '../../view/model.js';
 import * as compose from '../../view/compose.js';
+import { terminalLine } from '../../util/terminal-text.js';
 
 /** NeuroVault map types drawn with the diverging colour map even when they hold no negative value. */
 const STATISTIC_MAP = /^(t|z|f|chi squared) map$/i;
@@ -75,7 +76,7 @@ export async function runView(input: string, flags: ViewFlags, colour: boolean, 
   let statistic = false;
   if ('file' in source) {
     file = source.file;
-    title = basename(file);
+    title = terminalLine(basename(file));
   } else {
     const { fetchToCache } = await import('../../view/cache.js');
     const cached = await fetchToCache(source.ref, input, ctx);
@@ -84,7 +85,7 @@ export async function runView(input: string, flags: ViewFlags, colour: boolean, 
     const mapType = typeof m.map_type === 'string' ? m.map_type : '';
     statistic = STATISTIC_MAP.test(mapType);
     const name = typeof m.name === 'string' && m.name !== '' ? ` "${m.name}"` : '';
-    title = `image ${String(m.id)}${name}${mapType ? ` (${mapType})` : ''}`;
+    title = terminalLine(`image ${String(m.id)}${name}${mapType ? ` (${mapType})` : ''}`);
   }
 
   const volume = await readVolumeFile(file, ctx.signal);
