@@ -95,6 +95,9 @@ export function layoutPanels(bounds: Bounds, cut: Vec3, layout: Layout): { panel
   return { panels, width: left, height };
 }
 
+/** Samples across (and down) one pixel at most: enough to catch a blob a few voxels wide. */
+const MAX_SUBSAMPLES = 3;
+
 /**
  * Samples the slices. A picture pixel may cover several voxels (a small terminal): it then shows the
  * strongest value among a few samples across it, so a peak never falls between samples and vanishes.
@@ -108,16 +111,20 @@ export async function renderPicture(volume: Volume, cut: Vec3, layout: Layout, s
   const [nx, ny, nz] = volume.dims;
   const data = volume.data;
   const step = yieldEvery(signal);
+  const [r0, r1, r2] = [inv[0]!, inv[1]!, inv[2]!];
+  const [a0, a1, a2, a3] = [r0[0]!, r0[1]!, r0[2]!, r0[3]!];
+  const [b0, b1, b2, b3] = [r1[0]!, r1[1]!, r1[2]!, r1[3]!];
+  const [c0, c1, c2, c3] = [r2[0]!, r2[1]!, r2[2]!, r2[3]!];
   const sample = (p: Vec3): number => {
-    const i = Math.round(inv[0]![0]! * p[0] + inv[0]![1]! * p[1] + inv[0]![2]! * p[2] + inv[0]![3]!);
-    const j = Math.round(inv[1]![0]! * p[0] + inv[1]![1]! * p[1] + inv[1]![2]! * p[2] + inv[1]![3]!);
-    const k = Math.round(inv[2]![0]! * p[0] + inv[2]![1]! * p[1] + inv[2]![2]! * p[2] + inv[2]![3]!);
+    const i = Math.round(a0 * p[0] + a1 * p[1] + a2 * p[2] + a3);
+    const j = Math.round(b0 * p[0] + b1 * p[1] + b2 * p[2] + b3);
+    const k = Math.round(c0 * p[0] + c1 * p[1] + c2 * p[2] + c3);
     if (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz) return NaN;
     return data[i + nx * (j + ny * k)]!;
   };
   for (const panel of panels) {
-    const subX = Math.min(4, Math.max(1, Math.ceil(1 / layout.scaleX / smallest)));
-    const subY = Math.min(4, Math.max(1, Math.ceil(1 / layout.scaleY / smallest)));
+    const subX = Math.min(MAX_SUBSAMPLES, Math.max(1, Math.ceil(1 / layout.scaleX / smallest)));
+    const subY = Math.min(MAX_SUBSAMPLES, Math.max(1, Math.ceil(1 / layout.scaleY / smallest)));
     const point: Vec3 = [0, 0, 0];
     point[panel.axis] = panel.at;
     for (let y = 0; y < panel.height; y++) {
