@@ -170,6 +170,10 @@ describe('view', { skip: missing }, () => {
         x: left + ((mm[p.h]! - b.min[p.h]!) / ext(p.h)) * (right - left),
         y: top + (b.max[p.v]! - mm[p.v]!) * scale,
       });
+      // The ^ under the panel marks where the other slices cut it: through the peak, the hot blob's centre.
+      const tick = sides.indexOf('^', left);
+      assert.ok(tick > left && tick < right, `${key}: a ^ under panel ${i}`);
+      assert.ok(Math.abs(tick + 0.5 - expect(worldIn(key, HOT.mm)).x) <= 1.5, `${key}: ^ of panel ${i} at ${tick}`);
       const hot = centroid(grid, left, right, isHot);
       assert.ok(hot.n > 0, `${key}: no hot pixel in panel ${i}`);
       const want = expect(worldIn(key, HOT.mm));

@@ -2,7 +2,7 @@ import { BELOW_THRESHOLD, colourBarValues, colourOf, type Rgb } from './colour.j
 import { formatMm, formatValue, round1, type ViewModel } from './model.js';
 import { renderPicture, totalWidthMm, type Panel, type Picture } from './picture.js';
 import { ASCII_LEGEND, asciiLines, halfBlockLines, itermImage, kittyImage, type Display } from './terminal.js';
-import { voxelSizes } from './affine.js';
+import { voxelSizes, type Vec3 } from './affine.js';
 
 /** Columns between panels in text. */
 const TEXT_GAP = 2;
@@ -53,7 +53,7 @@ export async function textView(model: ViewModel, opts: TextOptions): Promise<str
   } else {
     lines.push(...halfBlockLines(picture.width, picture.height, (x, y) => colourOf(at(x, y), model.scale)));
   }
-  lines.push(sidesLine(picture));
+  lines.push(sidesLine(picture, model.cutMm, scaleX));
   lines.push(opts.display === 'ascii' ? ASCII_LEGEND : colourBarLine(model, Math.min(48, usable - 24)));
   return `${lines.map((l) => l.trimEnd()).join('\n')}\n`;
 }
@@ -62,9 +62,17 @@ function sliceLabel(p: Panel): string {
   return `${'xyz'[p.axis]}=${round1(p.at)}`;
 }
 
-function sidesLine(picture: Picture): string {
+/**
+ * Under each panel: its sides (P/A, L/R) at the edges and `^` under the column where another slice cuts
+ * it, so the three views can be matched up without a cross-hair drawn over the map.
+ */
+function sidesLine(picture: Picture, cut: Vec3, scaleX: number): string {
   const marks: [number, string][] = [];
   for (const p of picture.panels) marks.push([p.left, p.sides[0]], [p.left + p.width - 1, p.sides[1]]);
+  for (const p of picture.panels) {
+    const x = Math.floor((cut[p.h] - p.hRange[0]) * scaleX);
+    if (x > 0 && x < p.width - 1) marks.push([p.left + x, '^']);
+  }
   return placeText(picture.width, marks);
 }
 
