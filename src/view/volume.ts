@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import * as nifti from 'nifti-reader-js';
+import { NIFTI1, NIFTI2 } from 'nifti-reader-js';
 import { UsageError } from '../errors.js';
 import { isGzip, niftiVersion, NIFTI_HEADER_BYTES, type NiftiVersion } from '../nifti.js';
 import { bestAffine, spaceName, type AffineSource, type Mat4, type Vec3 } from './affine.js';
@@ -128,7 +128,7 @@ function badFile(path: string, why: string): UsageError {
 export async function parseVolume(bytes: Buffer, path: string, signal: AbortSignal): Promise<Volume> {
   const version = niftiVersion(bytes.subarray(0, NIFTI_HEADER_BYTES));
   if (!version) throw badFile(path, 'not a NIfTI-1 or NIfTI-2 file');
-  const header = readHeader(bytes, path);
+  const header = readHeader(bytes, version, path);
   const type = DATATYPES[header.datatypeCode];
   if (!type) {
     throw badFile(path, `data type ${header.getDatatypeCodeString(header.datatypeCode)} (${header.datatypeCode}) is not a scalar map type`);
@@ -205,11 +205,17 @@ const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Header bytes given to nifti-reader-js: the header and any extensions, not the (copied) voxel data. */
 const HEADER_SLICE = 1 << 16;
 
-function readHeader(bytes: Buffer, path: string): nifti.NIFTI1 | nifti.NIFTI2 {
+/**
+ * The header classes are used directly, not the package's readHeader(): that one would gunzip with
+ * fflate, and referencing it keeps fflate (whose tables cost start-up time) in the view chunk.
+ */
+function readHeader(bytes: Buffer, version: NiftiVersion, path: string): NIFTI1 | NIFTI2 {
   const parse = (n: number) => {
     const copy = new Uint8Array(n);
     copy.set(bytes.subarray(0, n));
-    return nifti.readHeader(copy.buffer);
+    const header = version === 'nifti1' ? new NIFTI1() : new NIFTI2();
+    header.readHeader(copy.buffer);
+    return header;
   };
   try {
     try {
