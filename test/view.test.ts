@@ -10,6 +10,7 @@ import { centroid, isCold, isHot, parseHalfBlocks, type Cell } from './helpers/a
 import { readVolumeFile } from '../src/view/volume.js';
 import { volumeStats } from '../src/view/stats.js';
 import { renderPicture } from '../src/view/picture.js';
+import { chooseDisplay } from '../src/view/terminal.js';
 import { startStandin, type Standin } from './standin/server.js';
 
 const missing = nibabelMissing();
@@ -314,6 +315,22 @@ describe('view', { skip: missing }, () => {
     const piped = await view([file], { TERM: 'xterm-kitty', KITTY_WINDOW_ID: '1', TERM_PROGRAM: 'iTerm.app' });
     assert.doesNotMatch(piped.stdout, /\x1b_G|\x1b\]1337/);
     assert.match(piped.stdout, /▀|▄/);
+  });
+
+  test('auto: an image protocol only on a terminal that announces it, never through tmux or screen', () => {
+    const cases: [NodeJS.ProcessEnv, boolean, boolean, string][] = [
+      [{ TERM: 'xterm-kitty' }, true, true, 'kitty'],
+      [{ TERM: 'xterm-256color', KITTY_WINDOW_ID: '3' }, true, true, 'kitty'],
+      [{ TERM_PROGRAM: 'iTerm.app' }, true, true, 'iterm'],
+      [{ TERM_PROGRAM: 'WezTerm' }, true, true, 'iterm'],
+      [{ TERM: 'xterm-kitty' }, false, true, 'blocks'],
+      [{ TERM: 'tmux-256color', KITTY_WINDOW_ID: '3' }, true, true, 'blocks'],
+      [{ TERM: 'xterm-kitty', TMUX: '/tmp/tmux-0/default,1,0' }, true, true, 'blocks'],
+      [{ TERM_PROGRAM: 'iTerm.app', STY: '1.pts-0' }, true, true, 'blocks'],
+      [{ TERM: 'xterm-256color' }, true, true, 'blocks'],
+      [{ TERM: 'xterm-kitty' }, true, false, 'ascii'],
+    ];
+    for (const [env, tty, colour, want] of cases) assert.equal(chooseDisplay(env, tty, colour), want, JSON.stringify({ env, tty, colour }));
   });
 
   test('NO_COLOR and --no-color draw plain characters: no escape sequence', async () => {

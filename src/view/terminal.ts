@@ -10,7 +10,10 @@ export const DISPLAYS = ['auto', 'blocks', 'ascii', 'kitty', 'iterm'] as const;
  */
 export function chooseDisplay(env: NodeJS.ProcessEnv, stdoutIsTTY: boolean, colour: boolean): Display {
   if (!colour) return 'ascii';
-  if (stdoutIsTTY) {
+  // tmux and screen keep the outer terminal's variables but drop its image escapes unless pass-through
+  // is set up: half-blocks always arrive.
+  const multiplexed = env.TMUX !== undefined || env.STY !== undefined || /^(screen|tmux)/.test(env.TERM ?? '');
+  if (stdoutIsTTY && !multiplexed) {
     if (env.TERM === 'xterm-kitty' || env.KITTY_WINDOW_ID) return 'kitty';
     if (env.TERM_PROGRAM === 'iTerm.app' || env.TERM_PROGRAM === 'WezTerm') return 'iterm';
   }
