@@ -48,6 +48,8 @@ export interface NibabelView {
   inter: number;
   /** get_fdata() of the first volume as float32, x fastest. */
   data: Float32Array;
+  /** Set when nibabel could not read the file (then nothing else is). */
+  error?: string;
 }
 
 type Job = { op: 'write'; spec: VolumeSpec; out: string } | { op: 'read'; in: string; raw: string };
@@ -68,8 +70,9 @@ export function writeVolumes(specs: { spec: VolumeSpec; out: string }[], dir: st
 /** What nibabel reads from each file. */
 export function readVolumes(files: string[], dir: string): NibabelView[] {
   const raws = files.map((_, i) => join(dir, `nibabel-${process.pid}-${i}.raw`));
-  const results = run(files.map((f, i) => ({ op: 'read', in: f, raw: raws[i]! })), dir) as Omit<NibabelView, 'data'>[];
+  const results = run(files.map((f, i) => ({ op: 'read', in: f, raw: raws[i]! })), dir) as (Omit<NibabelView, 'data'> & { error?: string })[];
   return results.map((r, i) => {
+    if (r.error !== undefined) return r as NibabelView;
     const bytes = readFileSync(raws[i]!);
     return { ...r, data: new Float32Array(new Uint8Array(bytes).buffer) };
   });

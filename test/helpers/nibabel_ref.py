@@ -97,5 +97,8 @@ if __name__ == '__main__':
         if job['op'] == 'write':
             results.append(write(job['spec'], job['out']))
         else:
-            results.append(read(job['in'], job['raw']))
+            try:
+                results.append(read(job['in'], job['raw']))
+            except Exception as err:  # a broken file: the caller checks that view refuses it too
+                results.append({'error': f'{type(err).__name__}: {err}'})
     print(json.dumps(results))
