@@ -1,4 +1,5 @@
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/write-file-atomic.js';
 import { UsageError } from '../errors.js';
 import type { DownloadItem } from './engine.js';
 import type { ManifestEntry } from './manifest.js';
@@ -60,14 +61,7 @@ export async function writeLock(file: string, entries: Iterable<ManifestEntry>):
       JSON.stringify({ id: e.id, collection_id: e.collection_id, modify_date: e.modify_date, bytes: e.bytes, sha256: e.sha256 }),
     );
   const text = `{"lockfileVersion": ${LOCK_VERSION}, "images": [\n${lines.map((l) => `  ${l}`).join(',\n')}\n]}\n`;
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
+  await writeFileAtomic(file, text);
 }
 
 /**

@@ -1,5 +1,40 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 
+export interface ViewFlags {
+  cut?: string;
+  threshold?: string;
+  png?: string;
+  display?: string;
+}
+
 /** `view`: a map drawn in the terminal (issue 11). */
-export function registerView(_program: Command, _ctx: Context): void {}
+export function registerView(program: Command, ctx: Context): void {
+  program
+    .command('view')
+    .description('draw a map in the terminal: sagittal, coronal and axial slices through its peak')
+    .argument('<ref|file>', 'a .nii/.nii.gz file, or an image (id, TOKEN-id, image:<id> or URL) fetched into the cache first')
+    .option('--cut <x,y,z>', 'slice through this point in mm (the image\'s sform/qform space) instead of the peak')
+    .option('--threshold <t>', 'colour only |value| > t; the rest of the map is grey')
+    .option('--png <file>', 'write the picture to a PNG file instead of the terminal')
+    .option('--display <mode>', 'auto, blocks (24-bit colour half-blocks), ascii, kitty or iterm', 'auto')
+    .addHelpText(
+      'after',
+      `
+Coordinates: the sform when its code is set, else the qform, else the voxel sizes (as nibabel chooses).
+Statistic maps use a diverging colour map (blue negative, red/yellow positive). NaN and 0 are background.
+auto shows an inline image in kitty (TERM=xterm-kitty, KITTY_WINDOW_ID) and iTerm2/WezTerm
+(TERM_PROGRAM), half-blocks elsewhere (also when piped: less -R shows them), plain characters with
+NO_COLOR or --no-color. An image ref is downloaded and verified into $XDG_CACHE_HOME/neurovault-cli/.
+-o json prints what was found (dims, affine, peak, cut voxel and mm, value) instead of a picture.
+
+Examples:
+  $ neurovault view 396069
+  $ neurovault view tstat1.nii.gz --threshold 3.1 --cut -42,-58,48
+  $ neurovault view https://neurovault.org/images/396069/ --png map.png`,
+    )
+    .action(async (ref: string, flags: ViewFlags, command: Command) => {
+      const { runView } = await import('../actions/view.js');
+      await runView(ref, flags, command.optsWithGlobals().color !== false, ctx);
+    });
+}

@@ -1,0 +1,115 @@
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Context } from '../context.js';
+import type { ViewFlags } from '../commands/view.js';
+import { UsageError } from '../../errors.js';
+import { tryImageRef, type ImageRef } from '../../api/refs.js';
+import type { Vec3 } from '../../view/affine.js';
+import { DISPLAYS, chooseDisplay, terminalColumns, type Display } from '../../view/terminal.js';
+import { writeFileAtomic } from '../../util/write-file-atomic.js';
+import { readVolumeFile } from '../../view/volume.js';
+import { volumeStats } from '../../view/stats.js';
+import { buildModel, describe } from '../../view/model.js';
+import * as compose from '../../view/compose.js';
+import { terminalLine } from '../../util/terminal-text.js';
+
+/** NeuroVault map types drawn with the diverging colour map even when they hold no negative value. */
+const STATISTIC_MAP = /^(t|z|f|chi squared) map$/i;
+
+interface Settings {
+  cut?: Vec3;
+  threshold: number;
+  display: Display;
+  png?: string;
+}
+
+function parseSettings(flags: ViewFlags, colour: boolean, ctx: Context): Settings {
+  let cut: Vec3 | undefined;
+  if (flags.cut !== undefined) {
+    const parts = flags.cut.split(',').map((s) => s.trim());
+    const nums = parts.map(Number);
+    if (parts.length !== 3 || parts.some((p) => p === '') || nums.some((n) => !Number.isFinite(n))) {
+      throw new UsageError(`invalid --cut "${flags.cut}": three numbers in mm, x,y,z (e.g. --cut -42,-58,48)`);
+    }
+    cut = nums as Vec3;
+  }
+  let threshold = 0;
+  if (flags.threshold !== undefined) {
+    threshold = Number(flags.threshold);
+    if (flags.threshold.trim() === '' || !Number.isFinite(threshold) || threshold < 0) {
+      throw new UsageError(`invalid --threshold "${flags.threshold}": a number ≥ 0 (|value| above it is coloured)`);
+    }
+  }
+  const mode = (flags.display ?? 'auto').toLowerCase();
+  if (!(DISPLAYS as readonly string[]).includes(mode)) {
+    throw new UsageError(`invalid --display "${flags.display}": use ${DISPLAYS.join(', ')}`);
+  }
+  if (flags.png !== undefined && flags.png.trim() === '') throw new UsageError('--png needs a file name');
+  const g = ctx.globals;
+  if (g.outputExplicit && g.output !== 'json' && g.output !== 'ndjson') {
+    throw new UsageError(`view prints a picture; -o takes json or ndjson here, not ${g.output}`);
+  }
+  // Colour follows stdout here (the picture is data), so NO_COLOR, TERM=dumb and --no-color are read
+  // directly rather than through the global colour setting, which follows stderr.
+  const allowed = colour && ctx.env.NO_COLOR === undefined && ctx.env.TERM !== 'dumb';
+  const display = mode === 'auto' ? chooseDisplay(ctx.env, ctx.io.stdoutIsTTY, allowed) : (mode as Display);
+  return { cut, threshold, display, png: flags.png };
+}
+
+/** A file that exists is read as it is; anything else must name a NeuroVault image. */
+async function resolveSource(input: string): Promise<{ file: string } | { ref: ImageRef }> {
+  const st = await stat(input).catch(() => undefined);
+  if (st?.isFile()) return { file: input };
+  if (st?.isDirectory()) throw new UsageError(`${input} is a folder; view takes one .nii or .nii.gz file`);
+  const ref = tryImageRef(input.replace(/^image:/i, ''));
+  if (ref) return { ref };
+  throw new UsageError(`${input}: no such file, and not an image id, TOKEN-id or image URL`, {
+    hint: 'view takes a .nii/.nii.gz file or a NeuroVault image (e.g. 396069 or https://neurovault.org/images/396069/)',
+  });
+}
+
+export async function runView(input: string, flags: ViewFlags, colour: boolean, ctx: Context): Promise<void> {
+  const settings = parseSettings(flags, colour, ctx);
+  const source = await resolveSource(input);
+  let file: string;
+  let title: string;
+  let statistic = false;
+  if ('file' in source) {
+    file = source.file;
+    title = terminalLine(basename(file));
+  } else {
+    const { fetchToCache } = await import('../../view/cache.js');
+    const cached = await fetchToCache(source.ref, input, ctx);
+    file = cached.path;
+    const m = cached.metadata;
+    const mapType = typeof m.map_type === 'string' ? m.map_type : '';
+    statistic = STATISTIC_MAP.test(mapType);
+    const name = typeof m.name === 'string' && m.name !== '' ? ` "${m.name}"` : '';
+    title = terminalLine(`image ${String(m.id)}${name}${mapType ? ` (${mapType})` : ''}`);
+  }
+
+  const volume = await readVolumeFile(file, ctx.signal);
+  const stats = await volumeStats(volume, ctx.signal);
+  const model = buildModel(volume, stats, { title, cut: settings.cut, threshold: settings.threshold, statistic });
+  const g = ctx.globals;
+
+  if (settings.png !== undefined) {
+    const image = await compose.rgbImage(model, ctx.signal);
+    const png = await compose.encodePng(image, { Title: title, Description: compose.headerLines(model).join('\n') });
+    await writeFileAtomic(settings.png, png);
+    if (!g.quiet) ctx.warn(`wrote ${settings.png} (${image.width}×${image.height} pixels)`);
+  }
+  if (g.output === 'json' || g.output === 'ndjson') {
+    ctx.io.stdout.write(`${JSON.stringify({ file, ...describe(model) }, null, g.output === 'json' ? 2 : undefined)}\n`);
+    return;
+  }
+  if (settings.png !== undefined) return;
+
+  const columns = terminalColumns(ctx.io.stdout, ctx.env);
+  if (settings.display === 'kitty' || settings.display === 'iterm') {
+    ctx.io.stdout.write(await compose.inlineImageView(model, settings.display, columns, ctx.signal));
+    return;
+  }
+  const rows = ctx.io.stdoutIsTTY ? (ctx.io.stdout as { rows?: number }).rows : undefined;
+  ctx.io.stdout.write(await compose.textView(model, { display: settings.display, columns, rows, signal: ctx.signal }));
+}
