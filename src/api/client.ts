@@ -23,6 +23,18 @@ export interface ListOptions {
   signal?: AbortSignal;
 }
 
+export interface ScanOptions<T> {
+  concurrency?: number;
+  signal?: AbortSignal;
+  /** Items per page (default and server maximum 1000). */
+  pageSize?: number;
+  firstPage?: PageOf<T>;
+  /** Pages already fetched (speculatively), by offset. */
+  known?: Map<number, PageOf<T>>;
+  skip?: (offset: number) => boolean;
+  onPage: (offset: number, page: PageOf<T>) => void | Promise<void>;
+}
+
 export interface ClientHooks {
   warn(message: string): void;
 }
@@ -141,38 +153,51 @@ export class NeuroVaultClient {
   async scanAll<S extends z.ZodType<{ id: number }>>(
     path: URL,
     item: S,
-    opts: {
-      concurrency?: number;
-      signal?: AbortSignal;
-      firstPage?: PageOf<z.infer<S>>;
-      /** Pages already fetched (speculatively), by offset. */
-      known?: Map<number, PageOf<z.infer<S>>>;
-    } = {},
+    opts: Omit<ScanOptions<z.infer<S>>, 'onPage'> = {},
   ): Promise<z.infer<S>[]> {
-    const pageSchema = Page(item);
-    const pageUrl = (offset: number) => {
-      const u = new URL(path);
-      u.searchParams.set('limit', String(MAX_PAGE));
-      if (offset > 0) u.searchParams.set('offset', String(offset));
-      return u;
-    };
-    const first =
-      opts.firstPage ?? ((await this.getJson(pageUrl(0), pageSchema, opts.signal)) as PageOf<z.infer<S>>);
-    const offsets: number[] = [];
-    for (let off = first.results.length || MAX_PAGE; off < first.count; off += MAX_PAGE) offsets.push(off);
-    const pages = await mapLimit(offsets, opts.concurrency ?? 4, async (off) => {
-      const known = opts.known?.get(off);
-      if (known && known.count === first.count) return known;
-      return (await this.getJson(pageUrl(off), pageSchema, opts.signal)) as PageOf<z.infer<S>>;
-    });
     const byId = new Map<number, z.infer<S>>();
-    for (const page of [first, ...pages]) for (const it of page.results) if (!byId.has(it.id)) byId.set(it.id, it);
-    if (byId.size !== first.count) {
+    const { count } = await this.scanPages(path, item, {
+      ...opts,
+      onPage: (_offset, page) => {
+        for (const it of page.results) if (!byId.has(it.id)) byId.set(it.id, it);
+      },
+    });
+    if (byId.size !== count) {
       this.hooks.warn(
-        `the server reported ${first.count} items but returned ${byId.size} distinct ones (the list changed, or it is unordered and pages overlapped)`,
+        `the server reported ${count} items but returned ${byId.size} distinct ones (the list changed, or it is unordered and pages overlapped)`,
       );
     }
     return [...byId.values()];
+  }
+
+  /**
+   * The pages of a list at offsets known from the first page's `count`, `concurrency` in flight, each
+   * handed to `onPage` as it arrives (so a caller can store them instead of holding the whole list).
+   * Offsets for which `skip` says true (already stored by an interrupted run) are not fetched.
+   */
+  async scanPages<S extends z.ZodType<{ id: number }>>(
+    path: URL,
+    item: S,
+    opts: ScanOptions<z.infer<S>>,
+  ): Promise<{ count: number; pageSize: number }> {
+    const pageSchema = Page(item);
+    const size = opts.pageSize ?? MAX_PAGE;
+    const pageUrl = (offset: number) => {
+      const u = new URL(path);
+      u.searchParams.set('limit', String(size));
+      if (offset > 0) u.searchParams.set('offset', String(offset));
+      return u;
+    };
+    const get = (off: number) => this.getJson(pageUrl(off), pageSchema, opts.signal) as Promise<PageOf<z.infer<S>>>;
+    const first = opts.firstPage ?? (await get(0));
+    await opts.onPage(0, first);
+    const offsets: number[] = [];
+    for (let off = first.results.length || size; off < first.count; off += size) if (!opts.skip?.(off)) offsets.push(off);
+    await mapLimit(offsets, opts.concurrency ?? 4, async (off) => {
+      const known = opts.known?.get(off);
+      await opts.onPage(off, known && known.count === first.count ? known : await get(off));
+    });
+    return { count: first.count, pageSize: size };
   }
 
   /**
