@@ -37,17 +37,25 @@ export function* searchKind(db: Database, kind: Kind, query: string, where: Wher
   }
 }
 
-/** Both kinds merged by score, at most `limit` hits. */
+/**
+ * At most `limit` hits of the given kinds, best first. BM25 depends on each table's statistics, so two
+ * kinds are merged on their score relative to the best hit of the same kind (1 = as good as the best).
+ */
 export function searchAll(db: Database, kinds: readonly Kind[], query: string, where: WhereClause[], limit: number): SearchHit[] {
-  const hits: SearchHit[] = [];
+  const ranked: { hit: SearchHit; relative: number }[] = [];
   for (const kind of kinds) {
+    let best: number | undefined;
     let n = 0;
     for (const hit of searchKind(db, kind, query, where)) {
-      hits.push(hit);
+      best ??= hit.score;
+      ranked.push({ hit, relative: best < 0 ? hit.score / best : 1 });
       if (++n >= limit) break;
     }
   }
-  return hits.sort((a, b) => a.score - b.score).slice(0, limit);
+  return ranked
+    .sort((a, b) => b.relative - a.relative)
+    .slice(0, limit)
+    .map((r) => r.hit);
 }
 
 /** Image ids matching a full-text query (for selections). */

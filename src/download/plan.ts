@@ -103,9 +103,21 @@ export async function buildPlan(api: NeuroVaultClient, refs: readonly DownloadRe
     }
   }
 
+  return planFrom(selected, api.baseUrl, opts.shard);
+}
+
+/**
+ * The plan for images already chosen (from refs, or from the catalogue), in the order given: `--shard`
+ * is applied here, last, so n shards together fetch exactly what one unsharded run would.
+ */
+export function planFrom(
+  selected: readonly { image: Image; collection: Collection }[],
+  baseUrl: string,
+  shard: Shard | undefined,
+): Plan {
   const plan: Plan = { items: [], collections: new Map(), unavailable: [] };
   for (const { image, collection } of selected) {
-    if (!inShard(image.id, opts.shard)) continue;
+    if (!inShard(image.id, shard)) continue;
     const cid = image.collection_id ?? collection.id;
     if (typeof image.file !== 'string' || image.file === '') {
       plan.unavailable.push({ id: image.id, collectionId: cid, reason: 'the server lists no file for this image' });
@@ -115,7 +127,7 @@ export async function buildPlan(api: NeuroVaultClient, refs: readonly DownloadRe
     plan.items.push({
       id: image.id,
       collectionId: cid,
-      fileUrl: onBaseOrigin(image.file, api.baseUrl),
+      fileUrl: onBaseOrigin(image.file, baseUrl),
       path: imagePath(cid, image.id, ext),
       metadataPath: imageMetadataPath(cid, image.id),
       expect: { ext, bytes: typeof image.file_size === 'number' && image.file_size > 0 ? image.file_size : undefined },
