@@ -3,7 +3,7 @@
 // api.ts (routes/auth), pagination.ts, writes.ts (create/upload), files.ts, faults.ts, seed.ts.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApi } from './api.js';
+import { createApi, type ApiOptions } from './api.js';
 import { defaultFaults, sendSimpleFault, takeApiFault, type FaultConfig } from './faults.js';
 import { createFileHandler } from './files.js';
 import { sendHtml, type ReqCtx } from './http-util.js';
@@ -59,6 +59,8 @@ export interface Standin extends SeedIds {
   upload(imageId: number): UploadRecord | undefined;
   /** the store, for scenarios the helpers above do not cover */
   store: Store;
+  /** `lists.hook` rewrites /api/collections/ and /api/images/ before paging (unordered or changing lists) */
+  lists: NonNullable<ApiOptions['lists']>;
 }
 
 export const DEFAULT_USER: User = { token: '0123456789abcdef0123456789abcdef01234567', id: 1599, username: 'delavega4' };
@@ -89,7 +91,8 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
   const faults = defaultFaults();
   const requests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  const handleApi = createApi(store, { doiFilter: opts.doiFilter ?? 'ignored' });
+  const lists: NonNullable<ApiOptions['lists']> = {};
+  const handleApi = createApi(store, { doiFilter: opts.doiFilter ?? 'ignored', lists });
   const handleFile = createFileHandler(store, () => faults);
 
   const delay = (ms: number) => new Promise<void>((resolve) => {
@@ -148,6 +151,7 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
     requests,
     faults,
     store,
+    lists,
     async close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
