@@ -9,6 +9,7 @@ import { createFileHandler } from './files.js';
 import { sendHtml, type ReqCtx } from './http-util.js';
 import { NOT_FOUND_HTML } from './faults.js';
 import { seedStore, type SeedIds } from './seed.js';
+import { addPopulation, type PopulationOptions } from './population.js';
 import { Store, type CollectionInit, type ImageInit, type UploadRecord, type User } from './store.js';
 import type { JsonObject } from './templates.js';
 
@@ -32,6 +33,8 @@ export interface StandinOptions {
   users?: User[];
   /** port for the API server (default 0 = ephemeral) */
   port?: number;
+  /** a NeuroVault-sized population added after the seeds (population.ts), e.g. 10,000 / 270,000 */
+  population?: PopulationOptions;
 }
 
 export interface RecordedRequest {
@@ -87,6 +90,7 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
 
   const store = new Store(url, fileUrl, opts.fileBytes ?? 2048, opts.users ?? [DEFAULT_USER]);
   const ids = seedStore(store, { collections: opts.collections ?? 20, imagesPerCollection: opts.imagesPerCollection ?? 3 });
+  if (opts.population) addPopulation(store, opts.population);
 
   const faults = defaultFaults();
   const requests: RecordedRequest[] = [];
