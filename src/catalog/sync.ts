@@ -1,5 +1,6 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import type { NeuroVaultClient } from '../api/client.js';
 import { Collection, Image } from '../api/schemas.js';
 import { partialPath } from './location.js';
@@ -47,6 +48,9 @@ const SCHEMAS = { collections: Collection, images: Image } as const;
  * the previous catalogue until the new one is complete and renamed over it.
  */
 export async function syncCatalog(opts: SyncOptions): Promise<SyncResult> {
+  // Parsing and storing ~300 MB of JSON makes many short-lived objects: let the young generation grow
+  // again (v8-tuning.ts keeps it small for file transfers), which halves the time spent collecting.
+  setFlagsFromString('--semi-space-growth-factor=2');
   const now = opts.now ?? Date.now;
   const tmp = partialPath(opts.path);
   await mkdir(dirname(opts.path), { recursive: true, mode: 0o700 });
@@ -96,7 +100,7 @@ async function openPartial(path: string): Promise<Database> {
   try {
     // A killed process leaves a hot journal that SQLite rolls back on open; only power loss could
     // damage the file without it, and then this check sends us back to a fresh start.
-    db.exec('PRAGMA synchronous = OFF');
+    db.exec('PRAGMA synchronous = OFF; PRAGMA cache_size = -32768');
     createTables(db);
     return db;
   } catch {
@@ -115,13 +119,13 @@ async function syncKind(db: Database, kind: Kind, opts: SyncOptions, meta: Map<s
   if (meta.get(`${kind}_done`) === '1') return pass;
   const upsert = db.prepare(upsertSql(kind));
   const recordPage = db.prepare('INSERT OR REPLACE INTO pages (kind, pass, "offset", count) VALUES (?, ?, ?, ?)');
-  const storedInPass = db.prepare(`SELECT count(*) AS n FROM ${kind} WHERE pass = ?`);
   for (;;) {
     writeMeta(db, { [`${kind}_pass`]: pass });
     const done = new Set(
       db.prepare('SELECT "offset" AS o FROM pages WHERE kind = ? AND pass = ?').all(kind, pass).map((r) => Number(r.o)),
     );
-    let stored = Number(storedInPass.get(pass)!.n);
+    // Ids stored in this pass, kept in memory: counting rows per page would rescan the table each time.
+    const seen = new Set(db.prepare(`SELECT id FROM ${kind} WHERE pass = ?`).all(pass).map((r) => Number(r.id)));
     const { count } = await opts.api.scanPages(opts.api.apiUrl(kind), SCHEMAS[kind], {
       pageSize: opts.pageSize,
       concurrency: opts.concurrency,
@@ -131,19 +135,22 @@ async function syncKind(db: Database, kind: Kind, opts: SyncOptions, meta: Map<s
         if (opts.signal.aborted) return;
         db.exec('BEGIN');
         try {
-          for (const item of page.results) upsert.run(...upsertParams(kind, item as Record<string, unknown>, pass));
+          for (const item of page.results) {
+            upsert.run(...upsertParams(kind, item as Record<string, unknown>, pass));
+            seen.add(item.id);
+          }
           recordPage.run(kind, pass, offset, page.count);
           db.exec('COMMIT');
         } catch (err) {
           db.exec('ROLLBACK');
           throw err;
         }
-        stored = Number(storedInPass.get(pass)!.n);
-        opts.progress?.({ kind, stored, total: page.count });
+        opts.progress?.({ kind, stored: seen.size, total: page.count });
       },
     });
     opts.signal.throwIfAborted();
     const counts = db.prepare('SELECT DISTINCT count AS c FROM pages WHERE kind = ? AND pass = ?').all(kind, pass).map((r) => Number(r.c));
+    const stored = seen.size;
     const consistent = counts.length === 1 && counts[0] === count && stored === count;
     if (consistent) {
       // Rows not seen in a consistent pass were deleted on the server since an earlier pass.
