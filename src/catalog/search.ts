@@ -22,14 +22,18 @@ export function* searchKind(db: Database, kind: Kind, query: string, where: Wher
   const fields = FTS_FIELDS[kind];
   const fts = `${kind}_fts`;
   const weights = fields.map(([, w]) => w).join(', ');
-  const rows = ftsRows(db, `SELECT k.id AS id, k.json AS json, bm25(${fts}, ${weights}) AS score FROM ${fts} JOIN ${kind} k ON k.id = ${fts}.rowid WHERE ${fts} MATCH ? ORDER BY score, k.id`, query);
+  // Rank on the index alone; each object is read only when it is emitted (most searches show 20).
+  const rows = ftsRows(db, `SELECT rowid AS id, bm25(${fts}, ${weights}) AS score FROM ${fts} WHERE ${fts} MATCH ? ORDER BY score, rowid`, query);
+  const objectOf = db.prepare(`SELECT json FROM ${kind} WHERE id = ?`);
   // CAST: bound JS numbers arrive as REAL, and FTS5 then drops the rowid constraint (every match comes back).
   const marks = db.prepare(
     `SELECT ${fields.map((_, i) => `highlight(${fts}, ${i}, char(1), '') AS f${i}`).join(', ')} FROM ${fts} WHERE ${fts} MATCH ? AND rowid = CAST(? AS INTEGER)`,
   );
   const collectionOf = collectionLookup(db, where);
   for (const row of rows) {
-    const object = JSON.parse(String(row.json)) as Record<string, unknown>;
+    const stored = objectOf.get(row.id as number);
+    if (!stored) continue;
+    const object = JSON.parse(String(stored.json)) as Record<string, unknown>;
     if (where.length && !matchesWhere(object, where, kind === 'images' ? collectionOf(object.collection_id) : undefined)) continue;
     const hl = marks.get(query, row.id as number) ?? {};
     const matched = fields.map(([f]) => f).filter((_, i) => String(hl[`f${i}`] ?? '').includes(MARK));

@@ -8,8 +8,9 @@ import { InterruptedError } from '../../errors.js';
 import { parseIntFlag } from '../parse.js';
 import { writeObject } from '../../output/format.js';
 import { formatBytes, formatSeconds } from '../../output/units.js';
-import { MAX_PAGE } from '../../api/client.js';
 
+/** The server's page cap (DRF max_limit); kept here so reading commands do not load the API client. */
+const MAX_PAGE = 1000;
 /** The polite ceiling: the live server runs 4 gunicorn workers for everyone. */
 const MAX_SYNC_CONCURRENCY = 4;
 
