@@ -74,6 +74,7 @@ describe('catalog sync', () => {
     assert.equal(kind, 'image');
     assert.ok(typeof matched === 'string' && typeof score === 'number');
     assert.deepEqual(stored, withMeta.obj);
+    assert.deepEqual(Object.keys(stored), Object.keys(withMeta.obj), "the server's key order is kept");
 
     const status = await run(['catalog', 'status', '-o', 'json']);
     assert.equal(status.code, 0, status.stderr);

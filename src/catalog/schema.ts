@@ -1,13 +1,13 @@
 import type { Database, SqlValue } from './sqlite.js';
 
 /** Bumped when the layout changes; an older catalogue is treated as missing. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export type Kind = 'collections' | 'images';
 
 /**
  * Fields copied into columns (searchable or filterable in SQL); every object is also kept whole as
- * `json`, so user-defined keys and fields added by the server later are never lost. Columns have no
+ * `json` (packed, see shapes.ts), so user-defined keys and fields added by the server later are never lost. Columns have no
  * declared type: a value keeps the JSON type it had (false stays 0, "False" stays text), which
  * --basic relies on to reproduce nilearn's comparisons exactly.
  */
@@ -32,6 +32,7 @@ export const FTS_FIELDS: Record<Kind, readonly (readonly [string, number])[]> = 
 export function createTables(db: Database): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+    CREATE TABLE IF NOT EXISTS shapes (id INTEGER PRIMARY KEY, keys TEXT NOT NULL UNIQUE);
     CREATE TABLE IF NOT EXISTS pages (kind TEXT, pass INTEGER, "offset" INTEGER, count INTEGER, PRIMARY KEY (kind, pass, "offset"));
     ${(['collections', 'images'] as const)
       .map((k) => `CREATE TABLE IF NOT EXISTS ${k} (id INTEGER PRIMARY KEY, ${COLUMNS[k].map((c) => `"${c}"`).join(', ')}, json TEXT NOT NULL, pass INTEGER NOT NULL);`)
@@ -66,8 +67,9 @@ export function upsertSql(kind: Kind): string {
   return `INSERT OR REPLACE INTO ${kind} (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
 }
 
-export function upsertParams(kind: Kind, obj: Record<string, unknown>, pass: number): SqlValue[] {
-  return [obj.id as number, ...COLUMNS[kind].map((c) => sqlValue(obj[c])), JSON.stringify(obj), pass];
+/** `json` is the whole object, packed by shapes.ts. */
+export function upsertParams(kind: Kind, obj: Record<string, unknown>, json: string, pass: number): SqlValue[] {
+  return [obj.id as number, ...COLUMNS[kind].map((c) => sqlValue(obj[c])), json, pass];
 }
 
 export function readMeta(db: Database): Map<string, string> {

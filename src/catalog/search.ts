@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import { matchesWhere, type WhereClause } from '../filter/where.js';
 import { FTS_FIELDS, type Kind } from './schema.js';
 import type { Database, Row } from './sqlite.js';
+import { ShapeReader } from './shapes.js';
 
 export interface SearchHit {
   kind: 'collection' | 'image';
@@ -29,11 +30,12 @@ export function* searchKind(db: Database, kind: Kind, query: string, where: Wher
   const marks = db.prepare(
     `SELECT ${fields.map((_, i) => `highlight(${fts}, ${i}, char(1), '') AS f${i}`).join(', ')} FROM ${fts} WHERE ${fts} MATCH ? AND rowid = CAST(? AS INTEGER)`,
   );
-  const collectionOf = collectionLookup(db, where);
+  const shapes = new ShapeReader(db);
+  const collectionOf = collectionLookup(db, where, shapes);
   for (const row of rows) {
     const stored = objectOf.get(row.id as number);
     if (!stored) continue;
-    const object = JSON.parse(String(stored.json)) as Record<string, unknown>;
+    const object = shapes.unpack(stored.json);
     if (where.length && !matchesWhere(object, where, kind === 'images' ? collectionOf(object.collection_id) : undefined)) continue;
     const hl = marks.get(query, row.id as number) ?? {};
     const matched = fields.map(([f]) => f).filter((_, i) => String(hl[`f${i}`] ?? '').includes(MARK));
@@ -79,7 +81,11 @@ export function* ftsRows(db: Database, sql: string, query: string): Generator<Ro
 }
 
 /** `collection.<field>` in --where: each image's collection, parsed once. */
-export function collectionLookup(db: Database, where: WhereClause[]): (id: unknown) => Record<string, unknown> | undefined {
+export function collectionLookup(
+  db: Database,
+  where: WhereClause[],
+  shapes: ShapeReader,
+): (id: unknown) => Record<string, unknown> | undefined {
   if (!where.some((c) => c.field.startsWith('collection.'))) return () => undefined;
   const get = db.prepare('SELECT json FROM collections WHERE id = ?');
   const cache = new Map<number, Record<string, unknown> | undefined>();
@@ -87,7 +93,7 @@ export function collectionLookup(db: Database, where: WhereClause[]): (id: unkno
     if (typeof id !== 'number') return undefined;
     if (!cache.has(id)) {
       const row = get.get(id);
-      cache.set(id, row ? (JSON.parse(String(row.json)) as Record<string, unknown>) : undefined);
+      cache.set(id, row ? shapes.unpack(row.json) : undefined);
     }
     return cache.get(id);
   };

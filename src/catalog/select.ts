@@ -1,5 +1,6 @@
 import { matchesWhere, type WhereClause } from '../filter/where.js';
 import type { Database } from './sqlite.js';
+import { ShapeReader } from './shapes.js';
 
 /**
  * nilearn's default filters (`basic_image_terms()` and `basic_collection_terms()` of
@@ -37,10 +38,11 @@ export function* selectImages(db: Database, sel: Selection): Generator<Selected>
   const max = sel.max ?? Infinity;
   if (max <= 0) return;
   let n = 0;
+  const shapes = new ShapeReader(db);
   for (const row of db.prepare(sql).iterate()) {
     if (sel.ids && !sel.ids.has(Number(row.id))) continue;
-    const image = JSON.parse(String(row.ij)) as Record<string, unknown>;
-    const collection = row.cj === null ? undefined : (JSON.parse(String(row.cj)) as Record<string, unknown>);
+    const image = shapes.unpack(row.ij);
+    const collection = row.cj === null ? undefined : shapes.unpack(row.cj);
     if (sel.where.length && !matchesWhere(image, sel.where, collection)) continue;
     yield { image, collection };
     if (++n >= max) return;

@@ -6,6 +6,7 @@ import { Collection, Image } from '../api/schemas.js';
 import { partialPath } from './location.js';
 import { SCHEMA_VERSION, createSearchIndex, createTables, readMeta, upsertParams, upsertSql, writeMeta, type Kind } from './schema.js';
 import { openDatabase, type Database } from './sqlite.js';
+import { ShapeWriter } from './shapes.js';
 
 /**
  * Passes over a list before giving up on a stable answer. The top-level lists have no ORDER BY (and
@@ -118,6 +119,7 @@ async function syncKind(db: Database, kind: Kind, opts: SyncOptions, meta: Map<s
   let pass = Number(meta.get(`${kind}_pass`) ?? 1);
   if (meta.get(`${kind}_done`) === '1') return pass;
   const upsert = db.prepare(upsertSql(kind));
+  const shapes = new ShapeWriter(db);
   const recordPage = db.prepare('INSERT OR REPLACE INTO pages (kind, pass, "offset", count) VALUES (?, ?, ?, ?)');
   for (;;) {
     writeMeta(db, { [`${kind}_pass`]: pass });
@@ -136,13 +138,15 @@ async function syncKind(db: Database, kind: Kind, opts: SyncOptions, meta: Map<s
         db.exec('BEGIN');
         try {
           for (const item of page.results) {
-            upsert.run(...upsertParams(kind, item as Record<string, unknown>, pass));
+            const obj = item as Record<string, unknown>;
+            upsert.run(...upsertParams(kind, obj, shapes.pack(obj), pass));
             seen.add(item.id);
           }
           recordPage.run(kind, pass, offset, page.count);
           db.exec('COMMIT');
         } catch (err) {
           db.exec('ROLLBACK');
+          shapes.reload(db);
           throw err;
         }
         opts.progress?.({ kind, stored: seen.size, total: page.count });
