@@ -202,6 +202,27 @@ describe('catalog sync interrupted', () => {
   });
 });
 
+describe('catalog sync, two at once', () => {
+  test('a second sync while one is writing exits 1 and leaves the first one to finish', async () => {
+    const s = await startStandin({ collections: 12, imagesPerCollection: 3, apiLatencyMs: 60 });
+    const cache = await tempCache();
+    const run = cli(s, cache);
+    try {
+      const first = run(['catalog', 'sync', ...PAGE, '--concurrency', '1']);
+      for (let i = 0; i < 500 && imagesPageRequests(s).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      const second = await run(['catalog', 'sync', ...PAGE]);
+      assert.equal(second.code, 1, second.stderr);
+      assert.match(second.stderr, /another `neurovault catalog sync` is writing/);
+      const done = await first;
+      assert.equal(done.code, 0, done.stderr);
+      assert.deepEqual(await catalogIds(cache, s.url, 'images'), publicImageIds(s));
+    } finally {
+      await s.close();
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('search and selections', () => {
   let s: Standin;
   let cache: string;

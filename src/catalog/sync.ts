@@ -7,6 +7,7 @@ import { partialPath } from './location.js';
 import { SCHEMA_VERSION, createSearchIndex, createTables, readMeta, upsertParams, upsertSql, writeMeta, type Kind } from './schema.js';
 import { openDatabase, type Database } from './sqlite.js';
 import { ShapeWriter } from './shapes.js';
+import { CliError, ExitCode } from '../errors.js';
 
 /**
  * Passes over a list before giving up on a stable answer. The top-level lists have no ORDER BY (and
@@ -99,19 +100,32 @@ export async function syncCatalog(opts: SyncOptions): Promise<SyncResult> {
 async function openPartial(path: string): Promise<Database> {
   const db = await openDatabase(path);
   try {
-    // A killed process leaves a hot journal that SQLite rolls back on open; only power loss could
-    // damage the file without it, and then this check sends us back to a fresh start.
-    db.exec('PRAGMA synchronous = OFF; PRAGMA cache_size = -32768');
-    createTables(db);
+    claim(db);
     return db;
-  } catch {
+  } catch (err) {
     db.close();
+    const message = (err as Error).message;
+    if (/locked|busy/i.test(message)) {
+      throw new CliError(`another \`neurovault catalog sync\` is writing ${path}`, {
+        exitCode: ExitCode.failure,
+        hint: 'wait for it to finish (its catalogue will be in place for this server)',
+      });
+    }
+    // A killed process leaves a hot journal that SQLite rolls back on open; only power loss could
+    // damage the file without it, and then we start afresh.
+    if (!/malformed|not a database|corrupt/i.test(message)) throw err;
     await rm(path, { force: true });
     const fresh = await openDatabase(path);
-    fresh.exec('PRAGMA synchronous = OFF');
-    createTables(fresh);
+    claim(fresh);
     return fresh;
   }
+}
+
+/** Holds the partial file exclusively until closed, so two syncs never write into one catalogue. */
+function claim(db: Database): void {
+  db.exec('PRAGMA busy_timeout = 0; PRAGMA locking_mode = EXCLUSIVE; PRAGMA synchronous = OFF; PRAGMA cache_size = -32768');
+  db.exec('BEGIN EXCLUSIVE; COMMIT');
+  createTables(db);
 }
 
 /** One list into its table; returns the number of passes it took. */
