@@ -12,18 +12,18 @@ export class ShapeWriter {
   private readonly insert: Statement;
 
   constructor(db: Database) {
-    for (const r of db.prepare('SELECT id, keys FROM shapes').all()) this.ids.set(String(r.keys), Number(r.id));
+    this.load(db);
     this.insert = db.prepare('INSERT INTO shapes (id, keys) VALUES (?, ?)');
   }
 
   /** Call inside the transaction that stores the row, so a shape never outlives a rolled-back page. */
   pack(obj: StoredObject): string {
     const keys = Object.keys(obj);
-    const signature = JSON.stringify(keys);
+    const signature = signatureOf(keys);
     let id = this.ids.get(signature);
     if (id === undefined) {
       id = this.ids.size + 1;
-      this.insert.run(id, signature);
+      this.insert.run(id, JSON.stringify(keys));
       this.ids.set(signature, id);
     }
     return JSON.stringify([id, ...keys.map((k) => obj[k])]);
@@ -32,8 +32,21 @@ export class ShapeWriter {
   /** After a rollback: forget shapes that may not have been stored. */
   reload(db: Database): void {
     this.ids.clear();
-    for (const r of db.prepare('SELECT id, keys FROM shapes').all()) this.ids.set(String(r.keys), Number(r.id));
+    this.load(db);
   }
+
+  private load(db: Database): void {
+    for (const r of db.prepare('SELECT id, keys FROM shapes').all()) {
+      this.ids.set(signatureOf(JSON.parse(String(r.keys)) as string[]), Number(r.id));
+    }
+  }
+}
+
+/** Length-prefixed, so no two key lists share one (any character may be in a key); cheaper than JSON. */
+function signatureOf(keys: readonly string[]): string {
+  let s = '';
+  for (const k of keys) s += `${k.length}:${k}`;
+  return s;
 }
 
 export class ShapeReader {
