@@ -87,6 +87,18 @@ describe('catalog sync', () => {
     await rm(cache, { recursive: true, force: true });
   });
 
+  /** Syncs with the list hook set by the test, then checks the catalogue holds every public image. */
+  async function syncsCompletely(cache: string, concurrency: string): Promise<void> {
+    try {
+      const r = await cli(s, cache)(['catalog', 'sync', ...PAGE, '--concurrency', concurrency]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(await catalogIds(cache, s.url, 'images'), publicImageIds(s));
+    } finally {
+      s.lists.hook = undefined;
+      await rm(cache, { recursive: true, force: true });
+    }
+  }
+
   test('duplicates and skips across pages (an unordered list) are caught by a second pass', async () => {
     const cache = await tempCache();
     let pass = 0;
@@ -97,15 +109,8 @@ describe('catalog sync', () => {
       if (pass === 1 && q.get('offset') !== null) return [...rows.slice(0, 200), ...rows.slice(100, 200), ...rows.slice(300)];
       return rows;
     };
-    try {
-      const r = await cli(s, cache)(['catalog', 'sync', ...PAGE, '--concurrency', '2']);
-      assert.equal(r.code, 0, r.stderr);
-      assert.ok(pass >= 2, 'a second pass was made');
-      assert.deepEqual(await catalogIds(cache, s.url, 'images'), publicImageIds(s));
-    } finally {
-      s.lists.hook = undefined;
-      await rm(cache, { recursive: true, force: true });
-    }
+    await syncsCompletely(cache, '2');
+    assert.ok(pass >= 2, 'a second pass was made');
   });
 
   test('a count that changes during the sync ends in the new, complete list', async () => {
@@ -118,15 +123,8 @@ describe('catalog sync', () => {
       }
       return rows;
     };
-    try {
-      const r = await cli(s, cache)(['catalog', 'sync', ...PAGE, '--concurrency', '1']);
-      assert.equal(r.code, 0, r.stderr);
-      assert.ok(added);
-      assert.deepEqual(await catalogIds(cache, s.url, 'images'), publicImageIds(s));
-    } finally {
-      s.lists.hook = undefined;
-      await rm(cache, { recursive: true, force: true });
-    }
+    await syncsCompletely(cache, '1');
+    assert.ok(added);
   });
 
   test('a page failing mid-way fails the sync (exit 1) and the next run continues without refetching stored pages', async () => {
@@ -159,12 +157,21 @@ describe('catalog sync', () => {
   });
 });
 
+/** A stand-in slow enough (60 ms per API request) to act during a sync, with its own cache folder. */
+async function withSlowStandin(fn: (s: Standin, run: ReturnType<typeof cli>, cache: string) => Promise<void>): Promise<void> {
+  const s = await startStandin({ collections: 12, imagesPerCollection: 3, apiLatencyMs: 60 });
+  const cache = await tempCache();
+  try {
+    await fn(s, cli(s, cache), cache);
+  } finally {
+    await s.close();
+    await rm(cache, { recursive: true, force: true });
+  }
+}
+
 describe('catalog sync interrupted', () => {
-  test('Ctrl-C keeps the old catalogue readable, and the next sync continues', async () => {
-    const s = await startStandin({ collections: 12, imagesPerCollection: 3, apiLatencyMs: 60 });
-    const cache = await tempCache();
-    const run = cli(s, cache);
-    try {
+  test('Ctrl-C keeps the old catalogue readable, and the next sync continues', () =>
+    withSlowStandin(async (s, run, cache) => {
       assert.equal((await run(['catalog', 'sync', ...PAGE])).code, 0);
       s.addCollection({ name: 'Quokka studies' }, [{ name: 'quokka saccades' }]);
       const final = catalogPath(join(cache, 'neurovault-cli'), s.url);
@@ -195,19 +202,12 @@ describe('catalog sync interrupted', () => {
       const found = JSON.parse((await run(['search', 'quokka', '--images', '-o', 'json'])).stdout) as Obj[];
       assert.deepEqual(found.map((h) => h.name), ['quokka saccades']);
       assert.deepEqual(await catalogIds(cache, s.url, 'images'), publicImageIds(s));
-    } finally {
-      await s.close();
-      await rm(cache, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe('catalog sync, two at once', () => {
-  test('a second sync while one is writing exits 1 and leaves the first one to finish', async () => {
-    const s = await startStandin({ collections: 12, imagesPerCollection: 3, apiLatencyMs: 60 });
-    const cache = await tempCache();
-    const run = cli(s, cache);
-    try {
+  test('a second sync while one is writing exits 1 and leaves the first one to finish', () =>
+    withSlowStandin(async (s, run, cache) => {
       const first = run(['catalog', 'sync', ...PAGE, '--concurrency', '1']);
       for (let i = 0; i < 500 && imagesPageRequests(s).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
       const second = await run(['catalog', 'sync', ...PAGE]);
@@ -216,11 +216,7 @@ describe('catalog sync, two at once', () => {
       const done = await first;
       assert.equal(done.code, 0, done.stderr);
       assert.deepEqual(await catalogIds(cache, s.url, 'images'), publicImageIds(s));
-    } finally {
-      await s.close();
-      await rm(cache, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe('search and selections', () => {
