@@ -17,6 +17,8 @@ const nodeEsm = {
   minifySyntax: true,
   legalComments: 'eof',
   logLevel: 'warning',
+  // A native addon: loaded from node_modules at run time, where its .node file is (src/catalog/sqlite.ts).
+  external: ['better-sqlite3'],
   // undici and cli-table3 are CommonJS and require() Node's built-ins; ES module chunks have no `require`.
   banner: { js: "import{createRequire as __nvRequire}from'node:module';const require=__nvRequire(import.meta.url);" },
 };

@@ -28,6 +28,20 @@ export interface ListOptions {
   signal?: AbortSignal;
 }
 
+export interface ScanOptions<T> {
+  concurrency?: number;
+  signal?: AbortSignal;
+  /** Items per page (default and server maximum 1000). */
+  pageSize?: number;
+  firstPage?: PageOf<T>;
+  /** Pages already fetched (speculatively), by offset. */
+  known?: Map<number, PageOf<T>>;
+  skip?: (offset: number) => boolean;
+  /** Upper bound on a believable `count` (default: the collections bound). */
+  maxCount?: number;
+  onPage: (offset: number, page: PageOf<T>) => void | Promise<void>;
+}
+
 export interface ClientHooks {
   warn(message: string): void;
 }
@@ -160,55 +174,72 @@ export class NeuroVaultClient {
   async scanAll<S extends z.ZodType<{ id: number }>>(
     path: URL,
     item: S,
-    opts: {
-      concurrency?: number;
-      signal?: AbortSignal;
-      firstPage?: PageOf<z.infer<S>>;
-      /** Pages already fetched (speculatively), by offset. */
-      known?: Map<number, PageOf<z.infer<S>>>;
-    } = {},
+    opts: Omit<ScanOptions<z.infer<S>>, 'onPage'> = {},
   ): Promise<z.infer<S>[]> {
-    const pageSchema = Page(item, MAX_COLLECTIONS);
+    const byId = new Map<number, z.infer<S>>();
+    const { count } = await this.scanPages(path, item, {
+      ...opts,
+      onPage: (_offset, page) => {
+        for (const it of page.results) if (!byId.has(it.id)) byId.set(it.id, it);
+      },
+    });
+    if (byId.size !== count) {
+      this.hooks.warn(
+        `the server reported ${count} items but returned ${byId.size} distinct ones (the list changed, or it is unordered and pages overlapped)`,
+      );
+    }
+    return [...byId.values()];
+  }
+
+  /**
+   * The pages of a list at offsets known from the first page's `count`, `concurrency` in flight, each
+   * handed to `onPage` as it arrives (so a caller can store them instead of holding the whole list).
+   * Offsets for which `skip` says true (already stored by an interrupted run) are not fetched.
+   */
+  async scanPages<S extends z.ZodType<{ id: number }>>(
+    path: URL,
+    item: S,
+    opts: ScanOptions<z.infer<S>>,
+  ): Promise<{ count: number; pageSize: number }> {
+    const pageSchema = Page(item, opts.maxCount ?? MAX_COLLECTIONS);
+    const size = opts.pageSize ?? MAX_PAGE;
     const pageUrl = (offset: number) => {
       const u = new URL(path);
-      u.searchParams.set('limit', String(MAX_PAGE));
+      u.searchParams.set('limit', String(size));
       if (offset > 0) u.searchParams.set('offset', String(offset));
       return u;
     };
     const first =
       opts.firstPage ?? ((await this.getJson(pageUrl(0), pageSchema, opts.signal)) as PageOf<z.infer<S>>);
+    await opts.onPage(0, first);
     const offsets: number[] = [];
-    for (let off = first.results.length || MAX_PAGE; off < first.count; off += MAX_PAGE) offsets.push(off);
+    for (let off = first.results.length || size; off < first.count; off += size) if (!opts.skip?.(off)) offsets.push(off);
+    const last = Math.floor((first.count - 1) / size) * size;
     // An empty page before the last one stops the scan: `count` promised rows that are not there. (The last
-    // one may be empty when the list shrank meanwhile; the count check below reports that.)
+    // one may be empty when the list shrank meanwhile; the caller's count check reports that.)
     const stop = new AbortController();
     const onAbort = () => stop.abort(opts.signal?.reason);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const fetchPage = async (off: number): Promise<PageOf<z.infer<S>>> => {
-      const known = opts.known?.get(off);
-      const page =
-        known && known.count === first.count
-          ? known
-          : ((await this.getJson(pageUrl(off), pageSchema, stop.signal)) as PageOf<z.infer<S>>);
-      if (page.results.length === 0 && off !== offsets.at(-1)) {
-        const error = brokenPaging(pageUrl(off), `an empty page at offset ${off}, though count is ${first.count}`);
-        stop.abort(error);
-        throw error;
-      }
-      return page;
-    };
-    const pages = await mapLimit(offsets, opts.concurrency ?? 4, fetchPage).finally(() =>
-      opts.signal?.removeEventListener('abort', onAbort),
-    );
-    const byId = new Map<number, z.infer<S>>();
-    for (const page of [first, ...pages]) for (const it of page.results) if (!byId.has(it.id)) byId.set(it.id, it);
-    if (byId.size !== first.count) {
-      this.hooks.warn(
-        `the server reported ${first.count} items but returned ${byId.size} distinct ones (the list changed, or it is unordered and pages overlapped)`,
-      );
+    try {
+      await mapLimit(offsets, opts.concurrency ?? 4, async (off) => {
+        const known = opts.known?.get(off);
+        const page =
+          known && known.count === first.count
+            ? known
+            : ((await this.getJson(pageUrl(off), pageSchema, stop.signal)) as PageOf<z.infer<S>>);
+        if (page.results.length === 0 && off < last) {
+          const error = brokenPaging(pageUrl(off), `an empty page at offset ${off}, though count is ${first.count}`);
+          stop.abort(error);
+          throw error;
+        }
+        await opts.onPage(off, page);
+      });
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
     }
-    return [...byId.values()];
+    return { count: first.count, pageSize: size };
   }
+
 
   /**
    * Collections whose DOI matches, compared case-insensitively after normalisation. `?DOI=` is sent,

@@ -16,9 +16,13 @@ interface IndexMeta {
   collections: number;
 }
 
+/** Cache files are per server: a short stable key of its base URL. */
+export function serverKey(baseUrl: string): string {
+  return createHash('sha256').update(baseUrl).digest('hex').slice(0, 16);
+}
+
 export function indexDir(cacheDir: string, baseUrl: string): string {
-  const key = createHash('sha256').update(baseUrl).digest('hex').slice(0, 16);
-  return join(cacheDir, `doi-index-${key}`);
+  return join(cacheDir, `doi-index-${serverKey(baseUrl)}`);
 }
 
 function bucketOf(doi: string): string {

@@ -126,11 +126,24 @@ export async function buildPlan(api: NeuroVaultClient, refs: readonly DownloadRe
     }
   }
 
+  return planFrom(selected, api.baseUrl, opts.shard, refusedEarly);
+}
+
+/**
+ * The plan for images already chosen (from refs, or from the catalogue), in the order given: `--shard`
+ * is applied here, last, so n shards together fetch exactly what one unsharded run would.
+ */
+export function planFrom(
+  selected: readonly Selected[],
+  baseUrl: string,
+  shard: Shard | undefined,
+  refusedEarly: Plan['unavailable'] = [],
+): Plan {
   const plan: Plan = { items: [], collections: new Map(), unavailable: refusedEarly };
   const collectionTexts = new Map<Collection, string | Error>();
   for (const { image, collection, askedId } of selected) {
     // A record refused for its id is reported by shard 0 alone (id mod n of a negative id fits no shard).
-    if (!inShard(validId(image.id) ? image.id : 0, opts.shard)) continue;
+    if (!inShard(validId(image.id) ? image.id : 0, shard)) continue;
     const cid = collection.id;
     const refuse = (reason: string) => plan.unavailable.push({ id: image.id, collectionId: cid, reason });
     const why = refusal(image, collection, askedId);
@@ -159,7 +172,7 @@ export async function buildPlan(api: NeuroVaultClient, refs: readonly DownloadRe
     plan.items.push({
       id: image.id,
       collectionId: cid,
-      fileUrl: onBaseOrigin(image.file, api.baseUrl),
+      fileUrl: onBaseOrigin(image.file, baseUrl),
       path: imagePath(cid, image.id, ext),
       metadataPath: imageMetadataPath(cid, image.id),
       expect: { ext, bytes: typeof image.file_size === 'number' && image.file_size > 0 ? image.file_size : undefined },

@@ -23,6 +23,7 @@ import { redactUrl } from './redact.js';
 import { DEADLINE_FACTOR, Deadline } from './deadline.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { quoted } from '../util/terminal-text.js';
+import { DECODED_TOO_LARGE, GZIP_REQUEST_HEADERS, MAX_DECODED_BYTES, gzipDispatcher } from './decompress.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type RequestBody = string | Uint8Array | Readable | FormData | AsyncIterable<Uint8Array>;
@@ -77,6 +78,8 @@ export interface TransportRequest {
   describeError?: (text: string, contentType: string) => { detail?: string; code?: string } | undefined;
   /** Called before each retry wait, so callers can count retries or show them. */
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+  /** Ask for gzip and decode it (capped); set by json(). Files never use it. */
+  gzip?: boolean;
 }
 
 export interface TransportResponse {
@@ -109,6 +112,7 @@ class AttemptFailure extends Error {
 export class Transport {
   readonly baseOrigin: string;
   private readonly agent: Agent;
+  private gzipAgent?: Dispatcher;
   private readonly opts: Required<Omit<TransportOptions, 'token' | 'log' | 'connections'>> &
     Pick<TransportOptions, 'token' | 'log'>;
 
@@ -181,12 +185,21 @@ export class Transport {
   /** GET/POST returning parsed JSON (undefined for 204). */
   async json(req: TransportRequest): Promise<unknown> {
     const deadline = req.deadline ?? true;
-    return this.read({ ...req, deadline, headers: { accept: 'application/json', ...req.headers } }, async (res) => {
+    const headers = { accept: 'application/json', ...GZIP_REQUEST_HEADERS, ...req.headers };
+    return this.read({ ...req, deadline, headers, gzip: true }, async (res) => {
       if (res.status === 204) {
         await res.body.dump();
         return undefined;
       }
-      const text = await res.body.text();
+      const text = await res.body.text().catch((err: unknown) => {
+        if (errorCode(err) !== DECODED_TOO_LARGE) throw err;
+        throw new HttpError({
+          method: req.method,
+          url: redactUrl(res.url),
+          status: res.status,
+          detail: `the compressed response decodes to more than ${MAX_DECODED_BYTES / 1024 / 1024} MiB; refused (a gzip bomb or a broken server)`,
+        });
+      });
       let value: unknown;
       try {
         value = text === '' ? undefined : JSON.parse(text);
@@ -249,7 +262,8 @@ export class Transport {
       this.opts.log?.(`> ${req.method} ${redactUrl(url)}${attemptNo > 1 ? ` (attempt ${attemptNo})` : ''}`);
       let res: Dispatcher.ResponseData;
       try {
-        res = await dispatchRequest.call(this.agent, {
+        const dispatcher = req.gzip ? (this.gzipAgent ??= gzipDispatcher(this.agent)) : this.agent;
+        res = await dispatchRequest.call(dispatcher, {
           origin: url.origin,
           path: target,
           method: req.method,

@@ -15,3 +15,12 @@ declare module 'undici/lib/web/fetch/formdata.js' {
   const mod: { FormData: typeof FormData };
   export default mod;
 }
+
+declare module 'undici/lib/interceptor/decompress.js' {
+  import type { Dispatcher } from 'undici';
+  export default function createDecompressInterceptor(options?: {
+    maxSize?: number;
+    skipErrorResponses?: boolean;
+    skipStatusCodes?: readonly number[];
+  }): Dispatcher.DispatcherComposeInterceptor;
+}

@@ -8,7 +8,11 @@ import type { CollectionRecord, ImageRecord, Store, User } from './store.js';
 import type { JsonObject } from './templates.js';
 import { createCollection, uploadStatmap } from './writes.js';
 
-export interface ApiOptions { doiFilter: 'ignored' | 'honoured' }
+export interface ApiOptions {
+  doiFilter: 'ignored' | 'honoured';
+  /** Rewrites a top-level list before paging (tests: unordered lists, overlapping pages); path as requested. */
+  lists?: { hook?: (path: string, query: URLSearchParams, rows: JsonObject[]) => JsonObject[] };
+}
 
 type Handler = (ctx: ReqCtx, m: string[], user: User | undefined) => Promise<void> | void;
 interface Route { re: RegExp; allow: string; methods: Record<string, Handler> }
@@ -139,6 +143,9 @@ export function createApi(store: Store, opts: ApiOptions) {
     throw new HttpError(415, { detail: `Unsupported media type "${type}" in request.` });
   }
 
+  const hooked = (ctx: ReqCtx, rows: JsonObject[]) =>
+    opts.lists?.hook?.(ctx.rawPath, new URLSearchParams(ctx.query), rows) ?? rows;
+
   const collectionsList: Handler = (ctx) => {
     let rows = [...store.collections.values()].filter((c) => !c.token);
     if (opts.doiFilter === 'honoured') {
@@ -148,7 +155,7 @@ export function createApi(store: Store, opts: ApiOptions) {
         if (want !== null && want !== '') rows = rows.filter((c) => String(c.obj[key] ?? '') === want);
       }
     }
-    send(ctx, 200, paginate(rows.map((c) => c.obj), ctx.absUrl), { Allow: ALLOW_LIST_CREATE });
+    send(ctx, 200, paginate(hooked(ctx, rows.map((c) => c.obj)), ctx.absUrl), { Allow: ALLOW_LIST_CREATE });
   };
 
   const collectionsCreate: Handler = async (ctx, _m, user) => {
@@ -231,7 +238,7 @@ export function createApi(store: Store, opts: ApiOptions) {
         GET: (ctx) => {
           const rows: JsonObject[] = [];
           for (const im of store.allImages()) if (isPublic(im)) rows.push(im.obj);
-          send(ctx, 200, paginate(rows, ctx.absUrl), { Allow: ALLOW_READ });
+          send(ctx, 200, paginate(hooked(ctx, rows), ctx.absUrl), { Allow: ALLOW_READ });
         },
       },
     },

@@ -2,6 +2,7 @@
 //   node dist/test/standin/cli.js [--port N] [--collections N] [--images-per-collection N]
 //     [--api-latency ms] [--file-latency ms] [--file-bytes N] [--file-origin same|separate]
 //     [--doi-filter ignored|honoured] [--files N --file-collection-size N]
+//     [--population-collections N --population-images N] (a NeuroVault-sized population, population.ts)
 // Prints one JSON line once listening; runs until SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
 import { startStandin } from './server.js';
@@ -18,6 +19,8 @@ const { values } = parseArgs({
     'doi-filter': { type: 'string' },
     files: { type: 'string' },
     'file-collection-size': { type: 'string' },
+    'population-collections': { type: 'string' },
+    'population-images': { type: 'string' },
   },
   strict: true,
 });
@@ -40,6 +43,9 @@ const standin = await startStandin({
   fileBytes: num(values['file-bytes'], 'file-bytes') ?? 2048,
   fileOrigin: fileOrigin === 'separate' ? 'separate' : 'same',
   doiFilter: doiFilter === 'honoured' ? 'honoured' : 'ignored',
+  ...(values['population-collections'] !== undefined
+    ? { population: { collections: num(values['population-collections'], 'population-collections')!, images: num(values['population-images'], 'population-images') ?? 0 } }
+    : {}),
 });
 
 const out: Record<string, unknown> = {

@@ -1,6 +1,7 @@
 // Response helpers shaped like the recorded nginx+DRF responses (headers from *.meta.json).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendTruncated } from './faults.js';
+import { maybeGzip } from './gzip.js';
 
 export interface ReqCtx {
   req: IncomingMessage;
@@ -36,10 +37,11 @@ export function sendJson(
 ): void {
   const text = rebase(JSON.stringify(body), storeOrigin, ctx.reqOrigin);
   const h: Record<string, string> = { ...CORS, 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept', ...headers };
-  if (ctx.truncate) { sendTruncated(ctx.res, status, h, Buffer.from(text)); return; }
+  const bytes = maybeGzip(ctx.req, Buffer.from(text), h);
+  if (ctx.truncate) { sendTruncated(ctx.res, status, h, bytes); return; }
   ctx.res.writeHead(status, h);
   // write-then-end keeps the body chunked without Content-Length, as nginx serves the API
-  if (ctx.method !== 'HEAD') ctx.res.write(text);
+  if (ctx.method !== 'HEAD') ctx.res.write(bytes);
   ctx.res.end();
 }
 

@@ -3,12 +3,13 @@
 // api.ts (routes/auth), pagination.ts, writes.ts (create/upload), files.ts, faults.ts, seed.ts.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApi } from './api.js';
+import { createApi, type ApiOptions } from './api.js';
 import { defaultFaults, sendSimpleFault, takeApiFault, type FaultConfig } from './faults.js';
 import { createFileHandler } from './files.js';
 import { sendHtml, type ReqCtx } from './http-util.js';
 import { NOT_FOUND_HTML } from './faults.js';
 import { seedStore, type SeedIds } from './seed.js';
+import { addPopulation, type PopulationOptions } from './population.js';
 import { Store, type CollectionInit, type ImageInit, type UploadRecord, type User } from './store.js';
 import type { JsonObject } from './templates.js';
 
@@ -32,6 +33,8 @@ export interface StandinOptions {
   users?: User[];
   /** port for the API server (default 0 = ephemeral) */
   port?: number;
+  /** a NeuroVault-sized population added after the seeds (population.ts), e.g. 10,000 / 270,000 */
+  population?: PopulationOptions;
 }
 
 export interface RecordedRequest {
@@ -59,6 +62,8 @@ export interface Standin extends SeedIds {
   upload(imageId: number): UploadRecord | undefined;
   /** the store, for scenarios the helpers above do not cover */
   store: Store;
+  /** `lists.hook` rewrites /api/collections/ and /api/images/ before paging (unordered or changing lists) */
+  lists: NonNullable<ApiOptions['lists']>;
 }
 
 export const DEFAULT_USER: User = { token: '0123456789abcdef0123456789abcdef01234567', id: 1599, username: 'delavega4' };
@@ -85,11 +90,13 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
 
   const store = new Store(url, fileUrl, opts.fileBytes ?? 2048, opts.users ?? [DEFAULT_USER]);
   const ids = seedStore(store, { collections: opts.collections ?? 20, imagesPerCollection: opts.imagesPerCollection ?? 3 });
+  if (opts.population) addPopulation(store, opts.population);
 
   const faults = defaultFaults();
   const requests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  const handleApi = createApi(store, { doiFilter: opts.doiFilter ?? 'ignored' });
+  const lists: NonNullable<ApiOptions['lists']> = {};
+  const handleApi = createApi(store, { doiFilter: opts.doiFilter ?? 'ignored', lists });
   const handleFile = createFileHandler(store, () => faults);
 
   const delay = (ms: number) => new Promise<void>((resolve) => {
@@ -148,6 +155,7 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
     requests,
     faults,
     store,
+    lists,
     async close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();

@@ -3,9 +3,11 @@ import { findCollectionsByDoi } from '../doi-lookup.js';
 import type { Context } from '../context.js';
 import type { DownloadFlags } from '../commands/download.js';
 import { CliError, ExitCode, IntegrityError, InterruptedError, PartialFailureError, UsageError } from '../../errors.js';
-import { parseWhere } from '../../filter/where.js';
+import { parseWhere, type WhereClause } from '../../filter/where.js';
 import { parseDownloadRef } from '../../download/refs.js';
-import { buildPlan, inShard, type Plan, type Shard } from '../../download/plan.js';
+import { buildPlan, inShard, planFrom, type Plan, type Shard } from '../../download/plan.js';
+import { selectFromCatalog, wantsCatalog } from '../catalog-selection.js';
+import type { Collection, Image } from '../../api/schemas.js';
 import { lockDifferences, readLock, writeLock, type LockEntry } from '../../download/lock.js';
 import { DEFAULT_BREAKER_THRESHOLD, runEngine, type Outcome } from '../../download/engine.js';
 import { MIN_BODY_BYTES_PER_SECOND } from '../../download/fetch-file.js';
@@ -59,14 +61,23 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
   const g = ctx.globals;
   const started = Date.now();
 
+  const fromCatalog = refs.length === 0;
+  if (fromCatalog && !wantsCatalog(flags) && where.length === 0) {
+    throw new UsageError('nothing to download: give refs, or select from the catalogue with --search, --where or --basic');
+  }
+  if (!fromCatalog && wantsCatalog(flags)) {
+    throw new UsageError('--search and --basic select from the whole catalogue; use them without refs');
+  }
   const api = await ctx.api();
-  const plan = await buildPlan(api, refs, {
-    where,
-    maxImages: settings.maxImages,
-    shard: settings.shard,
-    signal: ctx.signal,
-    findByDoi: (doi) => findCollectionsByDoi(doi, ctx),
-  });
+  const plan = fromCatalog
+    ? planFrom(await catalogSelection(flags, where, settings.maxImages, ctx), api.baseUrl, settings.shard)
+    : await buildPlan(api, refs, {
+        where,
+        maxImages: settings.maxImages,
+        shard: settings.shard,
+        signal: ctx.signal,
+        findByDoi: (doi) => findCollectionsByDoi(doi, ctx),
+      });
 
   if (lock) applyLock(plan, lock, settings.shard, flags.lock!, ctx);
 
@@ -106,6 +117,16 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
   } finally {
     await sink.close?.();
   }
+}
+
+/** Images of the catalogue selection with their collections; one without a catalogued collection is skipped with a notice. */
+async function catalogSelection(flags: DownloadFlags, where: WhereClause[], max: number | undefined, ctx: Context) {
+  const chosen: { image: Image; collection: Collection }[] = [];
+  for (const { image, collection } of await selectFromCatalog(flags, where, max, ctx)) {
+    if (collection) chosen.push({ image: image as Image, collection: collection as Collection });
+    else ctx.warn(`image ${String(image.id)}: its collection is not in the catalogue; skipped (run \`neurovault catalog sync\`)`);
+  }
+  return chosen;
 }
 
 /** `--frozen`: differences visible in the plan stop the run before any file request; sha256 is checked per file. */

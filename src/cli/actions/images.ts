@@ -7,11 +7,20 @@ import { parseLimit } from '../parse.js';
 import { collectionFields, matchesWhere, parseWhere, type WhereClause } from '../../filter/where.js';
 import { writeObject, writeRecords } from '../../output/format.js';
 import { IMAGE_COLUMNS } from './columns.js';
+import { UsageError } from '../../errors.js';
+import { selectFromCatalog, wantsCatalog } from '../catalog-selection.js';
 
 export async function runImagesList(flags: ImagesListFlags, ctx: Context): Promise<void> {
   const { limit, all } = parseLimit(flags);
   const collection = flags.collection === undefined ? undefined : parseCollectionRef(flags.collection);
   const where = parseWhere(flags.where ?? []);
+  if (wantsCatalog(flags)) {
+    if (collection) throw new UsageError('--search and --basic select from the whole catalogue; drop --collection');
+    const selected = await selectFromCatalog(flags, where, all ? undefined : (limit ?? 100), ctx);
+    const g = ctx.globals;
+    await writeRecords(ctx.io, selected.map((s) => s.image), { format: g.output, columns: g.columns ?? IMAGE_COLUMNS, color: g.color });
+    return;
+  }
   const api = await ctx.api();
   const opts = { signal: ctx.signal };
   // /api/images/ has no server-side filters (API.md §3): every --where is applied here.

@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { SELECTION_HELP } from '../catalog-selection.js';
 
 export interface DownloadFlags {
   out?: string;
+  search?: string;
+  basic?: boolean;
   where?: string[];
   maxImages?: string;
   concurrency?: string;
@@ -22,11 +25,13 @@ export function registerDownload(program: Command, ctx: Context): void {
     .command('download')
     .description('download images with their metadata into a nilearn-compatible folder, verified and resumable')
     .argument(
-      '<ref...>',
+      '[ref...]',
       'collection id, collection:<id>, image:<id>, DOI (10.x/…, doi:…, https://doi.org/…), private token, or a collection/image URL',
     )
     .option('--out <dir>', 'download folder (s3://bucket/prefix streams into S3)', './neurovault_data')
     .option('--where <expr>', "only images matching, repeatable (ANDed); same syntax as 'images list --where'", collect)
+    .option('--search <words>', 'without refs: images of the local catalogue matching these words')
+    .option('--basic', "without refs: nilearn's default filter over the local catalogue (MNI, unthresholded, no ROI/atlas)")
     .option('--max-images <n>', 'at most n images (taken before --shard, so shards add up to the same set)')
     .option('--concurrency <n>', 'files in flight at once', '6')
     .option('--dry-run', 'print the plan (id, collection_id, bytes, path) and fetch no file')
@@ -47,6 +52,10 @@ Examples:
   $ neurovault download 1615 --out data/
   $ neurovault download 10.1016/j.neurobiolaging.2012.11.002 --where 'map_type=T map' --dry-run
   $ neurovault download 1952 --shard $SLURM_ARRAY_TASK_ID/8 --lock nv.lock --frozen
+  $ neurovault download --search "n-back" --where 'map_type=T map' --basic --max-images 100
+
+Without refs, --search, --where and --basic select from the whole server through the local catalogue.
+\${SELECTION_HELP}
 
 Exit codes: 0 all done, 1 some failed (listed on stderr), 2 bad refs or flags, 5 --frozen mismatch,
 130 interrupted (*.part files kept for the next run).`,

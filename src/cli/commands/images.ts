@@ -2,9 +2,12 @@ import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { collect } from '../parse.js';
 import { registerImagesUpload } from './publish.js';
+import { SELECTION_HELP } from '../catalog-selection.js';
 
 export interface ImagesListFlags {
   collection?: string;
+  search?: string;
+  basic?: boolean;
   where?: string[];
   limit?: string;
   all?: boolean;
@@ -22,6 +25,8 @@ export function registerImages(program: Command, ctx: Context): void {
       'filter, repeatable (ANDed): f=v f!=v f>n f>=n f<n f<=n f~regex f=null; collection.<field> reads the image\'s collection',
       collect,
     )
+    .option('--search <words>', 'select from the local catalogue by full-text search (see `neurovault search`)')
+    .option('--basic', "select from the local catalogue with nilearn's default filter (MNI, unthresholded, no ROI/atlas)")
     .option('--limit <n>', 'at most n images (default 100)')
     .option('--all', 'every matching image')
     .addHelpText(
@@ -30,7 +35,10 @@ export function registerImages(program: Command, ctx: Context): void {
 Examples:
   $ neurovault images list --collection 1615 --all -o ndjson
   $ neurovault images list --collection 1615 --where 'map_type=T map' --where 'modality~bold'
-  $ neurovault images list --collection 1615 --where 'collection.DOI!=null' --columns id,name,file`,
+  $ neurovault images list --collection 1615 --where 'collection.DOI!=null' --columns id,name,file
+  $ neurovault images list --search "n-back" --basic --where 'map_type=T map' --all -o ndjson
+
+\${SELECTION_HELP}`,
     )
     .action(async (flags: ImagesListFlags) => {
       const { runImagesList } = await import('../actions/images.js');

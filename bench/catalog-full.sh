@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The catalogue at full size: a NeuroVault-sized stand-in (10,000 collections / 270,000 images), on
+# loopback, no added latency.
+#   1. `neurovault catalog sync` once: wall time, peak RSS (/usr/bin/time -v), database size per image
+#   2. `neurovault search "working memory"` against `neurovault --version` (hyperfine, interleaved;
+#      ratio of medians), and the search's peak RSS (max of 3 runs)
+# Expensive (the stand-in builds 270,000 image objects first, ~1 GB of RAM): run it once, on a quiet machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f dist/test/standin/cli.js ] || npm run build --silent
+out=$(mktemp -d)
+node dist/test/standin/cli.js --collections 0 --population-collections "${COLLECTIONS:-10000}" \
+  --population-images "${IMAGES:-270000}" >"$out/standin.json" &
+srv=$!
+trap 'kill $srv 2>/dev/null; rm -rf "$out"' EXIT
+for _ in $(seq 100); do [ -s "$out/standin.json" ] && break; sleep 0.1; done
+url=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).url)' "$out/standin.json")
+export XDG_CACHE_HOME="$out/cache"
+nv="node bin/neurovault.js --base-url $url"
+curl -s "$url/api/images/?limit=1" >/dev/null   # builds the lazily generated images before timing
+
+echo "### Full-size sync"
+/usr/bin/time -v $nv catalog sync 2>"$out/sync.time"
+grep -E 'catalogue:' "$out/sync.time"
+wall=$(grep 'Elapsed (wall clock)' "$out/sync.time" | awk '{print $NF}')
+rss=$(grep 'Maximum resident' "$out/sync.time" | awk '{print $NF}')
+$nv catalog status -o json >"$out/status.json"
+node -e '
+const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+console.log(`| wall | peak RSS | collections | images | database | per image |`);
+console.log(`|---|---|---|---|---|---|`);
+console.log(`| ${process.argv[2]} | ${(Number(process.argv[3]) / 1024).toFixed(0)} MiB | ${s.collections} | ${s.images} | ${s.size} | ${s.bytes_per_image} B |`);
+' "$out/status.json" "$wall" "$rss"
+
+echo
+echo "### search \"working memory\" vs --version"
+runs=${RUNS:-15}
+hyperfine -N --warmup 3 --runs "$runs" --export-json "$out/search.json" \
+  "node bin/neurovault.js --version" \
+  "$nv search \"working memory\" -o tsv" >/dev/null
+node bench/summarize.mjs "$out/search.json" 'neurovault --version (baseline)' 'neurovault search "working memory"'
+max=0
+for _ in 1 2 3; do
+  /usr/bin/time -v $nv search "working memory" -o tsv >/dev/null 2>"$out/search.time"
+  r=$(grep 'Maximum resident' "$out/search.time" | awk '{print $NF}')
+  [ "$r" -gt "$max" ] && max=$r
+done
+echo "search peak RSS (max of 3): $((max / 1024)) MiB"

@@ -1,0 +1,102 @@
+import { stat } from 'node:fs/promises';
+import type { Context } from '../context.js';
+import type { CatalogSyncFlags } from '../commands/catalog.js';
+import { cacheDir } from '../../config.js';
+import { catalogPath } from '../../catalog/location.js';
+import { openCatalog, staleNotice, type Catalog } from '../../catalog/reader.js';
+import { InterruptedError } from '../../errors.js';
+import { parseIntFlag } from '../parse.js';
+import { writeObject } from '../../output/format.js';
+import { formatBytes, formatSeconds } from '../../output/units.js';
+
+/** The server's page cap (DRF max_limit); kept here so reading commands do not load the API client. */
+const MAX_PAGE = 1000;
+/** The polite ceiling: the live server runs 4 gunicorn workers for everyone. */
+const MAX_SYNC_CONCURRENCY = 4;
+
+export function catalogFile(ctx: Context): string {
+  return catalogPath(cacheDir(ctx.env), ctx.globals.baseUrl);
+}
+
+/** The catalogue for reading, with the staleness notice; closed when the command ends. */
+export async function openCatalogFor(ctx: Context): Promise<Catalog> {
+  const catalog = await openCatalog(catalogFile(ctx), ctx.globals.baseUrl);
+  ctx.onClose(async () => catalog.db.close());
+  const notice = staleNotice(catalog.ageMs);
+  if (notice) ctx.warn(notice);
+  return catalog;
+}
+
+export async function runCatalogSync(flags: CatalogSyncFlags, ctx: Context): Promise<void> {
+  const pageSize = parseIntFlag(flags.pageSize ?? String(MAX_PAGE), '--page-size', 1, MAX_PAGE);
+  const concurrency = parseIntFlag(flags.concurrency ?? '3', '--concurrency', 1, MAX_SYNC_CONCURRENCY);
+  const g = ctx.globals;
+  const { syncCatalog } = await import('../../catalog/sync.js');
+  const api = await ctx.api();
+  const started = Date.now();
+  const { openSpinner } = await import('../../output/spinner.js');
+  const spinner = g.progress ? await openSpinner(ctx.io, 'catalog: starting') : undefined;
+  try {
+    const result = await syncCatalog({
+      api,
+      path: catalogFile(ctx),
+      pageSize,
+      concurrency,
+      signal: ctx.signal,
+      warn: (m) => (spinner ? spinner.clear() && ctx.warn(m) : ctx.warn(m)),
+      progress: spinner
+        ? ({ kind, stored, total }) => {
+            const pct = total > 0 ? Math.floor((100 * stored) / total) : 100;
+            spinner.text = `catalog: ${kind} ${stored.toLocaleString('en')}/${total.toLocaleString('en')} (${pct} %)`;
+          }
+        : undefined,
+    });
+    spinner?.stop();
+    if (!g.quiet) {
+      const how = result.resumed ? ' (continued an interrupted sync)' : '';
+      ctx.warn(
+        `catalogue: ${result.collections.toLocaleString('en')} collections, ${result.images.toLocaleString('en')} images, ${formatBytes(result.bytes)} in ${formatSeconds(Date.now() - started)}${how}`,
+      );
+    }
+  } catch (err) {
+    spinner?.stop();
+    if (ctx.signal.aborted) {
+      const reason = ctx.signal.reason;
+      throw reason instanceof InterruptedError ? reason : new InterruptedError();
+    }
+    throw err;
+  }
+}
+
+export async function runCatalogStatus(ctx: Context): Promise<void> {
+  const path = catalogFile(ctx);
+  const catalog = await openCatalogFor(ctx);
+  const m = catalog.meta;
+  const bytes = (await stat(path)).size;
+  const images = Number(m.get('images'));
+  const record = {
+    server: m.get('server'),
+    path,
+    synced_at: new Date(Number(m.get('synced_at'))).toISOString(),
+    age: formatAge(catalog.ageMs),
+    collections: Number(m.get('collections')),
+    images,
+    bytes,
+    size: formatBytes(bytes),
+    bytes_per_image: images > 0 ? Math.round(bytes / images) : null,
+    engine: catalog.db.engine,
+  };
+  const g = ctx.globals;
+  await writeObject(ctx.io, record, { format: g.output, columns: g.columns ?? [], color: g.color });
+}
+
+export async function runCatalogPath(ctx: Context): Promise<void> {
+  ctx.io.stdout.write(`${catalogFile(ctx)}\n`);
+}
+
+function formatAge(ms: number): string {
+  const min = Math.floor(ms / 60_000);
+  if (min < 60) return `${min} min`;
+  if (min < 48 * 60) return `${Math.floor(min / 60)} h`;
+  return `${Math.floor(min / 1440)} days`;
+}

@@ -1,0 +1,34 @@
+import type { Context } from '../context.js';
+import type { SearchFlags } from '../commands/catalog.js';
+import { UsageError } from '../../errors.js';
+import { parseWhere } from '../../filter/where.js';
+import { parseLimit } from '../parse.js';
+import { ftsQuery } from '../../catalog/fts-query.js';
+import { searchAll } from '../../catalog/search.js';
+import type { Kind } from '../../catalog/schema.js';
+import { writeRecords } from '../../output/format.js';
+import { openCatalogFor } from './catalog.js';
+
+const DEFAULT_SEARCH_LIMIT = 20;
+
+const COLUMNS = {
+  both: ['kind', 'id', 'name', 'matched'],
+  images: ['id', 'collection_id', 'name', 'map_type', 'matched'],
+  collections: ['id', 'name', 'DOI', 'number_of_images', 'matched'],
+};
+
+export async function runSearch(words: string[], flags: SearchFlags, ctx: Context): Promise<void> {
+  if (flags.images && flags.collections) throw new UsageError('use either --images or --collections, not both');
+  const { limit, all } = parseLimit(flags);
+  const where = parseWhere(flags.where ?? []);
+  const query = ftsQuery(words);
+  const only = flags.images ? 'images' : flags.collections ? 'collections' : 'both';
+  const kinds: Kind[] = only === 'both' ? ['collections', 'images'] : [only];
+  const { db } = await openCatalogFor(ctx);
+  const hits = searchAll(db, kinds, query, where, all ? Infinity : (limit ?? DEFAULT_SEARCH_LIMIT));
+  // Every stored field is kept; `kind`, `matched` (the fields the words were found in, comma-separated) and `score`
+  // (BM25, lower is better) say why the record is there.
+  const records = hits.map((h) => ({ kind: h.kind, ...h.object, matched: h.matched.join(', '), score: Math.round(h.score * 1000) / 1000 }));
+  const g = ctx.globals;
+  await writeRecords(ctx.io, records, { format: g.output, columns: g.columns ?? COLUMNS[only], color: g.color });
+}

@@ -1,0 +1,41 @@
+import type { Context } from './context.js';
+import { UsageError } from '../errors.js';
+import type { WhereClause } from '../filter/where.js';
+
+/** Flags that select images from the local catalogue instead of asking the server. */
+export interface SelectionFlags {
+  search?: string;
+  basic?: boolean;
+}
+
+export function wantsCatalog(flags: SelectionFlags): boolean {
+  return flags.search !== undefined || Boolean(flags.basic);
+}
+
+/**
+ * Images of the catalogue matching --search (full text), --basic (nilearn's default filter) and
+ * --where, by ascending id, at most `max`. The catalogue modules load only here.
+ */
+export async function selectFromCatalog(
+  flags: SelectionFlags,
+  where: WhereClause[],
+  max: number | undefined,
+  ctx: Context,
+): Promise<{ image: Record<string, unknown>; collection: Record<string, unknown> | undefined }[]> {
+  const { ftsQuery } = await import('../catalog/fts-query.js');
+  const query = flags.search === undefined ? undefined : ftsQuery([flags.search]);
+  if (query === undefined && flags.search !== undefined) throw new UsageError('--search needs words');
+  const [{ openCatalogFor }, { selectImages }, { matchingImageIds }] = await Promise.all([
+    import('./actions/catalog.js'),
+    import('../catalog/select.js'),
+    import('../catalog/search.js'),
+  ]);
+  const { db } = await openCatalogFor(ctx);
+  const ids = query === undefined ? undefined : matchingImageIds(db, query);
+  return [...selectImages(db, { ids, where, basic: Boolean(flags.basic), max })];
+}
+
+export const SELECTION_HELP = `--basic is nilearn's default filter (fetch_neurovault), with nilearn's semantics: image not_mni false and
+is_thresholded false (a missing value fails), map_type not ROI/mask, anatomical or parcellation, image_type
+not atlas, and the collection's number_of_images not null or 0. Selections come from the local catalogue
+(\`neurovault catalog sync\`), ordered by image id.`;
