@@ -16,6 +16,8 @@ const nodeEsm = {
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'eof',
+  // jq-web finds its jq.wasm beside its own jq.js, so it is loaded from node_modules, not bundled.
+  external: ['jq-web'],
   logLevel: 'warning',
   // undici and cli-table3 are CommonJS and require() Node's built-ins; ES module chunks have no `require`.
   banner: { js: "import{createRequire as __nvRequire}from'node:module';const require=__nvRequire(import.meta.url);" },
