@@ -19,7 +19,7 @@ const nodeEsm = {
   // jq-web finds its jq.wasm beside its own jq.js, so it is loaded from node_modules, not bundled.
   external: ['jq-web'],
   logLevel: 'warning',
-  // undici and cli-table3 are CommonJS and require() Node's built-ins; ES module chunks have no `require`.
+  // undici is CommonJS and require()s Node's built-ins; ES module chunks have no `require`.
   banner: { js: "import{createRequire as __nvRequire}from'node:module';const require=__nvRequire(import.meta.url);" },
 };
 
