@@ -197,6 +197,11 @@ describe('screens and honest lists against the stand-in', () => {
     assert.equal(r.stdout, `${nv.url}/collections/1615/\n`);
     r = await cli(['open', 'image:24375']);
     assert.equal(r.stdout, `${nv.url}/images/24375/\n`);
+    r = await cli(['open', 'doi:10.1016/j.neurobiolaging.2012.11.002']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${nv.url}/collections/${nv.seedDoiCollectionId}/\n`);
+    r = await cli(['open', 'not a ref']);
+    assert.equal(r.code, 2);
     const seen = join(tmp, 'browser-args');
     const browser = join(tmp, 'browser.sh');
     await writeFile(browser, `#!/bin/sh\nprintf '%s\\n' "$@" > ${seen}\n`);

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { Context } from '../context.js';
 import { pageUrl, type PageTarget } from '../../api/pages.js';
-import { bareDoi, tryCollectionRef, tryImageRef } from '../../api/refs.js';
-import { UsageError } from '../../errors.js';
+import { bareDoi, normalizeDoi, tryCollectionRef, tryImageRef } from '../../api/refs.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import { Output } from '../../output/format.js';
 
 /**
@@ -30,8 +30,6 @@ export async function runOpen(ref: string, ctx: Context): Promise<void> {
   const doi = bareDoi(s);
   if (doi) {
     const { findCollectionsByDoi } = await import('../doi-lookup.js');
-    const { NotFoundError } = await import('../../errors.js');
-    const { normalizeDoi } = await import('../../api/refs.js');
     const found = await findCollectionsByDoi(normalizeDoi(doi)!, ctx);
     if (found.length === 0) throw new NotFoundError(`no collection has DOI ${doi}`);
     for (const c of found) await openPage(ctx, { kind: 'collection', ref: { kind: 'id', id: Number(c.id) } });
