@@ -16,10 +16,11 @@ const nodeEsm = {
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'eof',
+  // Loaded from node_modules at run time, not bundled: jq-web finds its jq.wasm beside its own jq.js, and
+  // better-sqlite3 is a native addon whose .node file lives there (src/catalog/sqlite.ts).
+  external: ['jq-web', 'better-sqlite3'],
   logLevel: 'warning',
-  // A native addon: loaded from node_modules at run time, where its .node file is (src/catalog/sqlite.ts).
-  external: ['better-sqlite3'],
-  // undici and cli-table3 are CommonJS and require() Node's built-ins; ES module chunks have no `require`.
+  // undici is CommonJS and require()s Node's built-ins; ES module chunks have no `require`.
   banner: { js: "import{createRequire as __nvRequire}from'node:module';const require=__nvRequire(import.meta.url);" },
 };
 

@@ -25,6 +25,8 @@ export interface ListOptions {
   query?: Record<string, string | number | undefined>;
   /** Local predicate; pages keep coming until `limit` items passed it. */
   filter?: (item: never) => boolean;
+  /** Sees each page before its items are yielded (field checks, "showing n of m"); may throw to stop. */
+  onPage?: (page: { results: readonly object[]; count: number }) => void;
   signal?: AbortSignal;
 }
 
@@ -145,6 +147,7 @@ export class NeuroVaultClient {
       count = page.count;
       // Pages of the size the server really serves (it may cap `limit` lower than asked).
       if (fetched.size === 1) maxPages = Math.ceil(count / Math.max(1, page.results.length)) + EXTRA_PAGES;
+      opts.onPage?.(page);
       for (const it of page.results) {
         if (seen.has(it.id)) continue;
         seen.add(it.id);

@@ -14,6 +14,12 @@ export interface GlobalOptions {
   /** The user chose the format (so a command may refuse one that makes no sense for it). */
   outputExplicit: boolean;
   columns?: string[];
+  /** `--json a,b`: json keeps just these fields (gh's form). */
+  jsonFields?: string[];
+  /** `--jq <expr>`: the JSON output filtered through jq. */
+  jq?: string;
+  /** `--fields`: print the field names the objects have, instead of the objects. */
+  listFields: boolean;
   timeoutMs: number;
   retries: number;
   quiet: boolean;
@@ -35,9 +41,11 @@ export function resolveGlobals(raw: Record<string, unknown>, io: IO): GlobalOpti
   }
   let output: OutputFormat = io.stdoutIsTTY ? 'table' : 'tsv';
   let outputExplicit = false;
-  if (raw.json) {
+  let jsonFields: string[] | undefined;
+  if (raw.json !== undefined && raw.json !== false) {
     output = 'json';
     outputExplicit = true;
+    if (typeof raw.json === 'string' && raw.json !== '') jsonFields = fieldList(raw.json, '--json');
   }
   if (raw.output !== undefined) {
     const fmt = String(raw.output).toLowerCase();
@@ -47,14 +55,13 @@ export function resolveGlobals(raw: Record<string, unknown>, io: IO): GlobalOpti
     output = fmt as OutputFormat;
     outputExplicit = true;
   }
-  const columns =
-    raw.columns === undefined
-      ? undefined
-      : String(raw.columns)
-          .split(',')
-          .map((c) => c.trim())
-          .filter(Boolean);
-  if (columns && columns.length === 0) throw new UsageError('--columns needs at least one field name');
+  const jq = raw.jq === undefined ? undefined : String(raw.jq);
+  if (jq !== undefined) {
+    if (raw.output !== undefined && output !== 'json') throw new UsageError(`--jq filters JSON: it cannot be used with -o ${output}`);
+    output = 'json';
+    outputExplicit = true;
+  }
+  const columns = raw.columns === undefined ? undefined : fieldList(String(raw.columns), '--columns');
   const timeoutS = Number(raw.timeout ?? 30);
   // Below 1 ms it would round to 0, which undici reads as "no timeout"; above a day the whole-request
   // deadline (4 × timeout) would overflow a timer and fire at once.
@@ -74,6 +81,9 @@ export function resolveGlobals(raw: Record<string, unknown>, io: IO): GlobalOpti
     output,
     outputExplicit,
     columns,
+    jsonFields,
+    jq,
+    listFields: Boolean(raw.fields),
     timeoutMs: Math.round(timeoutS * 1000),
     retries,
     quiet,
@@ -85,6 +95,39 @@ export function resolveGlobals(raw: Record<string, unknown>, io: IO): GlobalOpti
     profile: raw.profile === undefined ? undefined : String(raw.profile),
     signRequest: raw.signRequest !== false,
   };
+}
+
+function fieldList(value: string, flag: string): string[] {
+  const fields = value
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  if (fields.length === 0) throw new UsageError(`${flag} needs at least one field name`);
+  return fields;
+}
+
+const FIELD_LIST = /^[A-Za-z_][\w.]*(,[A-Za-z_][\w.]*)*,?$/;
+// The commands whose objects `--json a,b` can pick fields of; elsewhere `--json` takes no value.
+const PICKS_FIELDS = [/^(collections|images)$/, /^(list|get)$/];
+
+/**
+ * `--json` takes an optional field list (gh's `--json id,name`), so a bare `--json` before a command
+ * (`--json collections list`) or an argument (`get --json 1615`) would swallow that word: such a
+ * `--json` is rewritten as `--json=` (no fields) before parsing. `help a b` becomes `a b --help`, which
+ * commander's own help command does not do for nested commands.
+ */
+export function prepareArgv(argv: readonly string[], commandNames: ReadonlySet<string>): string[] {
+  const out = [...argv];
+  if (out[0] === 'help' && out.length > 2) return [...out.slice(1), '--help'];
+  const picks = PICKS_FIELDS.every((re) => out.some((a) => re.test(a)));
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] === '--') break;
+    const next = out[i + 1];
+    if (out[i] !== '--json' || next === undefined || next.startsWith('-')) continue;
+    // An 8-capital-letter word is a private collection token (`get --json ABCDEFGH`), not a field.
+    if (!picks || !FIELD_LIST.test(next) || commandNames.has(next) || /^[A-Z]{8}$/.test(next)) out[i] = '--json=';
+  }
+  return out;
 }
 
 function parseBaseUrl(value: string): string {

@@ -1,6 +1,7 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Context } from './context.js';
-import { resolveGlobals } from './globals.js';
+import { prepareArgv, resolveGlobals } from './globals.js';
+import { configureHelpLayout, helpAwareCommand } from './help.js';
 import { terminalLine } from '../util/terminal-text.js';
 import { registerCollections } from './commands/collections.js';
 import { registerImages } from './commands/images.js';
@@ -11,32 +12,41 @@ import { registerCatalog } from './commands/catalog.js';
 import { registerView } from './commands/view.js';
 import { registerCompletion } from './commands/completion.js';
 
+const OUTPUT = 'Output options:';
+const CONNECTION = 'Connection options:';
+const S3 = 'S3 options:';
+
 /**
  * The command tree. Definitions import nothing heavy (no undici, zod or ora): each action loads its own
  * implementation, which keeps `--help` and `--version` near bare node start-up time.
  */
 export function createProgram(ctx: Context): Command {
-  const program = new Command('neurovault')
+  const width = () => ctx.io.width ?? 80;
+  const group = (option: Option, heading: string) => option.helpGroup(heading);
+  const NvCommand = helpAwareCommand(width);
+  const program = new NvCommand('neurovault')
     .description('NeuroVault from the command line: query by DOI, download verified maps, publish, and move data to S3.')
     .version(ctx.version, '-V, --version', 'print the version')
-    .addOption(new Option('--base-url <url>', 'server root (the API is under /api/)').env('NEUROVAULT_URL'))
+    .addOption(group(new Option('-o, --output <format>', 'table, json, ndjson, csv or tsv (default: table on a terminal, tsv when piped)'), OUTPUT))
+    .addOption(group(new Option('--json [fields]', 'same as -o json; with fields (id,name) only those, as gh does'), OUTPUT))
+    .addOption(group(new Option('--columns <list>', 'fields shown by table/csv/tsv, comma-separated (dotted paths allowed)'), OUTPUT))
+    .addOption(group(new Option('--jq <expression>', 'filter the JSON output with jq (strings printed raw, as jq -r)'), OUTPUT))
+    .addOption(group(new Option('--fields', 'list the field names the objects have, for --columns, --json and --where'), OUTPUT))
+    .addOption(group(new Option('-q, --quiet', 'no progress, notices or summary'), OUTPUT))
+    .addOption(group(new Option('-v, --verbose', 'log requests (redacted) and show stack traces'), OUTPUT))
+    .addOption(group(new Option('--no-progress', 'no spinner or progress line'), OUTPUT))
+    .addOption(group(new Option('--no-color', 'no colour'), OUTPUT))
+    .addOption(group(new Option('--base-url <url>', 'server root (the API is under /api/)').env('NEUROVAULT_URL'), CONNECTION))
+    .addOption(group(new Option('--token-file <path>', 'read the API token from this file'), CONNECTION))
     .addOption(
-      new Option('--auth-scheme <scheme>', 'Authorization header form: token or bearer').env('NEUROVAULT_AUTH_SCHEME'),
+      group(new Option('--auth-scheme <scheme>', 'Authorization header form: token or bearer').env('NEUROVAULT_AUTH_SCHEME'), CONNECTION),
     )
-    .addOption(new Option('--token-file <path>', 'read the API token from this file'))
-    .addOption(new Option('-o, --output <format>', 'table, json, ndjson, csv or tsv (default: table on a TTY, tsv when piped)'))
-    .addOption(new Option('--json', 'same as -o json'))
-    .addOption(new Option('--columns <list>', 'fields shown by table/csv/tsv, comma-separated (dotted paths allowed)'))
-    .addOption(new Option('--timeout <seconds>', 'per-request timeout').env('NEUROVAULT_TIMEOUT'))
-    .addOption(new Option('--retries <n>', 'retries of idempotent requests (default 4)'))
-    .addOption(new Option('-q, --quiet', 'no progress or summary'))
-    .addOption(new Option('-v, --verbose', 'log requests (redacted) and show stack traces'))
-    .addOption(new Option('--no-progress', 'no spinner or progress line'))
-    .addOption(new Option('--no-color', 'no colour'))
-    .addOption(new Option('--endpoint-url <url>', 'S3 endpoint (path-style addressing)'))
-    .addOption(new Option('--region <region>', 'S3 region'))
-    .addOption(new Option('--profile <name>', 'AWS profile from ~/.aws/credentials or ~/.aws/config'))
-    .addOption(new Option('--no-sign-request', 'send S3 requests unsigned (public buckets)'))
+    .addOption(group(new Option('--timeout <seconds>', 'per-request timeout').env('NEUROVAULT_TIMEOUT'), CONNECTION))
+    .addOption(group(new Option('--retries <n>', 'retries of idempotent requests (default 4)'), CONNECTION))
+    .addOption(group(new Option('--endpoint-url <url>', 'S3 endpoint (path-style addressing)'), S3))
+    .addOption(group(new Option('--region <region>', 'S3 region'), S3))
+    .addOption(group(new Option('--profile <name>', 'AWS profile from ~/.aws/credentials or ~/.aws/config'), S3))
+    .addOption(group(new Option('--no-sign-request', 'send S3 requests unsigned (public buckets)'), S3))
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -52,11 +62,17 @@ Examples:
   $ neurovault collections list --doi 10.1016/j.neurobiolaging.2012.11.002
   $ neurovault download 10.1016/j.neurobiolaging.2012.11.002 --out data/
   $ neurovault images list --collection 1615 --where 'map_type=T map' -o ndjson
+  $ neurovault images list --collection 1615 --all --jq '.[].file'
+
+Help for a command: neurovault help collections list (or neurovault collections list --help).
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 auth, 4 not found, 5 integrity, 130 interrupted.`,
     );
-  program.hook('preAction', (_program, action) => {
+  configureHelpLayout(program, width);
+  let afterAction: (() => Promise<void>) | undefined;
+  program.hook('preAction', async (_program, action) => {
     ctx.globals = resolveGlobals(action.optsWithGlobals(), ctx.io);
+    if (ctx.globals.jq !== undefined) afterAction = await filterThroughJq(ctx, ctx.globals.jq);
   });
   registerCollections(program, ctx);
   registerImages(program, ctx);
@@ -66,5 +82,36 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 auth, 4 not found, 5 integrity, 130 inte
   registerCatalog(program, ctx);
   registerView(program, ctx);
   registerCompletion(program, ctx);
+  program.hook('postAction', async () => afterAction?.());
+  // `--json [fields]` and `help a b` need a look at the words before commander parses them.
+  const parseAsync = program.parseAsync.bind(program);
+  program.parseAsync = (argv, options) => parseAsync(prepareArgv(argv ?? [], commandNames(program)), options);
   return program;
+}
+
+/** The command writes its JSON into jq's input; jq's output goes to stdout once the command is done. */
+async function filterThroughJq(ctx: Context, expression: string): Promise<() => Promise<void>> {
+  const { JqFilter } = await import('../output/jq.js');
+  const filter = await JqFilter.open(expression);
+  const stdout = ctx.io.stdout;
+  ctx.io.stdout = filter.sink;
+  return async () => {
+    ctx.io.stdout = stdout;
+    const { Output } = await import('../output/format.js');
+    const out = new Output(stdout);
+    if (await out.write(filter.run())) await out.flush();
+  };
+}
+
+function commandNames(program: Command): Set<string> {
+  const names = new Set<string>();
+  const walk = (cmd: Command) => {
+    for (const sub of cmd.commands) {
+      names.add(sub.name());
+      for (const alias of sub.aliases()) names.add(alias);
+      walk(sub);
+    }
+  };
+  walk(program);
+  return names;
 }

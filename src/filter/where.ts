@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { cellText, getPath } from '../output/format.js';
+import { CHOICE_FIELDS, resolveChoice } from '../api/publish.js';
 
 export type WhereOp = '=' | '!=' | '>' | '>=' | '<' | '<=' | '~';
 
@@ -13,6 +14,8 @@ export interface WhereClause {
   num?: number;
   /** `f=null` / `f!=null` (any null-like literal, including an empty value). */
   isNullTest?: boolean;
+  /** A choice field's code and label, lower-cased (`map_type=T` also matches "T map", as upload accepts both). */
+  spellings?: string[];
 }
 
 // Two-character operators first, so "a>=3" is not read as "a>" with value "=3".
@@ -51,6 +54,8 @@ function parseOne(raw: string): WhereClause {
     }
   } else if (op === '=' || op === '!=') {
     clause.isNullTest = isNullLike(value);
+    const spellings = choiceSpellings(field, value);
+    if (spellings) clause.spellings = spellings;
   } else if (num === undefined) {
     throw bad(`"${op}" needs a number, got "${value}"`);
   }
@@ -81,6 +86,14 @@ function compileRegex(source: string): Matcher {
 }
 
 const COLLECTION_PREFIX = 'collection.';
+
+/** The server stores codes for some fields and shows labels for others; a value in either form matches both. */
+function choiceSpellings(field: string, value: string): string[] | undefined {
+  const table = CHOICE_FIELDS[field.slice(field.lastIndexOf('.') + 1)];
+  const code = table && resolveChoice(table, value);
+  const choice = code === undefined ? undefined : table?.find((c) => c.code === code);
+  return choice && [choice.code.toLowerCase(), choice.label.toLowerCase()];
+}
 
 /**
  * True when the record passes every clause. `collection` is the image's collection (fetched by the caller):
@@ -132,7 +145,8 @@ function test(v: unknown, c: WhereClause): boolean {
 function equals(v: unknown, c: WhereClause): boolean {
   const n = toNumber(v);
   if (c.num !== undefined && n !== undefined) return n === c.num;
-  return cellText(v).trim().toLowerCase() === c.value.trim().toLowerCase();
+  const text = cellText(v).trim().toLowerCase();
+  return c.spellings ? c.spellings.includes(text) : text === c.value.trim().toLowerCase();
 }
 
 function toNumber(v: unknown): number | undefined {

@@ -7,6 +7,10 @@ export interface FormatOptions {
   /** Dotted paths shown by table/tsv/csv; empty means the top-level keys of the first record. */
   columns: string[];
   color: boolean;
+  /** `get` on a screen: show every meaningful field, not just `columns` (which the user did not choose). */
+  allFields?: boolean;
+  /** `--json a,b`: json/ndjson objects keep only these fields (dotted paths allowed), in this order. */
+  pick?: string[];
 }
 
 /**
@@ -25,13 +29,15 @@ export async function writeRecords(
     for await (const record of records) all.push(record);
     if (all.length === 0) return 0;
     const columns = columnsFor(opts.columns, all[0]);
-    const { renderTable } = await import('./table.js');
-    const rows = all.map((r) => columns.map((c) => cellText(getPath(r, c))));
-    return (await out.write(`${renderTable(columns, rows, opts.color)}\n`)) && (await out.flush()) ? all.length : 0;
+    const [{ renderTable }, human] = await Promise.all([import('./table.js'), screenHumanizer(io)]);
+    const rows = all.map((r) => columns.map((c) => screenText(c, getPath(r, c), human)));
+    const drawn = renderTable(columns, rows, { width: io.width ?? 80, color: opts.color });
+    return (await out.write(`${drawn}\n`)) && (await out.flush()) ? all.length : 0;
   }
   let count = 0;
   let columns: string[] = [];
-  for await (const record of records) {
+  for await (const item of records) {
+    const record = opts.pick ? pickFields(item, opts.pick) : item;
     let text: string;
     if (opts.format === 'json') text = `${count === 0 ? '[\n' : ',\n'}${JSON.stringify(record)}`;
     else if (opts.format === 'ndjson') text = `${JSON.stringify(record)}\n`;
@@ -51,15 +57,17 @@ export async function writeRecords(
  * One object: json → pretty (2-space indent); ndjson → one line; table → field/value rows of the columns
  * (all top-level keys when none); tsv/csv → header + one row.
  */
-export async function writeObject(io: IO, record: object, opts: FormatOptions): Promise<void> {
+export async function writeObject(io: IO, item: object, opts: FormatOptions): Promise<void> {
   const out = new Output(io.stdout);
+  const record = opts.pick ? pickFields(item, opts.pick) : item;
   const columns = columnsFor(opts.columns, record);
   let text: string;
   if (opts.format === 'json') text = `${JSON.stringify(record, null, 2)}\n`;
   else if (opts.format === 'ndjson') text = `${JSON.stringify(record)}\n`;
   else if (opts.format === 'table') {
-    const { renderTable } = await import('./table.js');
-    const drawn = renderTable(undefined, columns.map((c) => [c, cellText(getPath(record, c))]), opts.color);
+    const { renderKeyValues } = await import('./kv-view.js');
+    const humanize = io.stdoutIsTTY ? (await import('./humanize.js')).humanizer(Date.now(), { exactSizes: true, time: true }) : undefined;
+    const drawn = renderKeyValues(record, opts.allFields ? undefined : columns, { width: io.width ?? 80, color: opts.color, humanize });
     text = drawn && `${drawn}\n`;
   } else {
     text = delimited(opts.format, columns) + delimited(opts.format, columns.map((c) => cellText(getPath(record, c))));
@@ -87,6 +95,20 @@ export function cellText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   return JSON.stringify(value) ?? '';
+}
+
+/** gh's `--json a,b`: a new object of just those fields, missing ones as null so every object has the same keys. */
+export function pickFields(record: object, fields: string[]): Record<string, unknown> {
+  return Object.fromEntries(fields.map((f) => [f, getPath(record, f) ?? null]));
+}
+
+// Sizes and dates for people only when a person is reading: a piped `-o table` stays exact.
+async function screenHumanizer(io: IO): Promise<import('./humanize.js').Humanizer | undefined> {
+  return io.stdoutIsTTY ? (await import('./humanize.js')).humanizer(Date.now()) : undefined;
+}
+
+function screenText(field: string, value: unknown, human: import('./humanize.js').Humanizer | undefined): string {
+  return human?.(field.slice(field.lastIndexOf('.') + 1), value) ?? cellText(value);
 }
 
 function columnsFor(columns: string[], first: object | undefined): string[] {

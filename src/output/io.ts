@@ -10,6 +10,15 @@ export interface IO {
   stdinIsTTY: boolean;
   /** Colour allowed: a TTY, no NO_COLOR, no --no-color, TERM not dumb. */
   color: boolean;
+  /** Columns a table may use: the terminal's width, else $COLUMNS, else 80 (absent: 80). */
+  width?: number;
+}
+
+/** The terminal's width (stdout's), else $COLUMNS (a terminal that reports 0, or a pipe the user sized), else 80. */
+export function terminalWidth(columns: number | undefined, env: NodeJS.ProcessEnv): number {
+  if (columns !== undefined && columns > 0) return columns;
+  const fromEnv = Number(env.COLUMNS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 80;
 }
 
 export function processIO(env: NodeJS.ProcessEnv): IO {
@@ -23,5 +32,6 @@ export function processIO(env: NodeJS.ProcessEnv): IO {
     stderrIsTTY,
     stdinIsTTY: Boolean(process.stdin.isTTY),
     color: stderrIsTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb',
+    width: terminalWidth(process.stdout.columns, env),
   };
 }

@@ -20,11 +20,8 @@ export interface RunOptions {
   onSpawn?: (child: import('node:child_process').ChildProcess) => void;
 }
 
-/**
- * Runs the real CLI as a child process, isolated from the developer's own config and AWS files.
- * Async on purpose: in-process servers must keep serving while the child runs.
- */
-export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
+/** The environment a test child gets: none of the developer's config, cache or AWS files; `undefined` removes a variable. */
+export function isolatedEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -33,9 +30,18 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     NEUROVAULT_RETRY_BASE_MS: '5',
-    ...opts.env,
+    ...extra,
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return env as Record<string, string>;
+}
+
+/**
+ * Runs the real CLI as a child process, isolated from the developer's own config and AWS files.
+ * Async on purpose: in-process servers must keep serving while the child runs.
+ */
+export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
+  const env = isolatedEnv(opts.env);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, cwd: opts.cwd ?? REPO_ROOT });
     const out: Buffer[] = [];

@@ -6,6 +6,7 @@ import { catalogPath } from '../../catalog/location.js';
 import { openCatalog, staleNotice, type Catalog } from '../../catalog/reader.js';
 import { InterruptedError } from '../../errors.js';
 import { parseIntFlag } from '../parse.js';
+import { outputOptions } from './columns.js';
 import { writeObject } from '../../output/format.js';
 import { formatBytes, formatSeconds } from '../../output/units.js';
 
@@ -86,8 +87,7 @@ export async function runCatalogStatus(ctx: Context): Promise<void> {
     bytes_per_image: images > 0 ? Math.round(bytes / images) : null,
     engine: catalog.db.engine,
   };
-  const g = ctx.globals;
-  await writeObject(ctx.io, record, { format: g.output, columns: g.columns ?? [], color: g.color });
+  await writeObject(ctx.io, record, outputOptions(ctx, [], 'get'));
 }
 
 export async function runCatalogPath(ctx: Context): Promise<void> {

@@ -7,6 +7,7 @@ import { ftsQuery } from '../../catalog/fts-query.js';
 import { searchAll } from '../../catalog/search.js';
 import type { Kind } from '../../catalog/schema.js';
 import { writeRecords } from '../../output/format.js';
+import { outputOptions } from './columns.js';
 import { openCatalogFor } from './catalog.js';
 
 const DEFAULT_SEARCH_LIMIT = 20;
@@ -29,6 +30,5 @@ export async function runSearch(words: string[], flags: SearchFlags, ctx: Contex
   // Every stored field is kept; `kind`, `matched` (the fields the words were found in, comma-separated) and `score`
   // (BM25, lower is better) say why the record is there.
   const records = hits.map((h) => ({ kind: h.kind, ...h.object, matched: h.matched.join(', '), score: Math.round(h.score * 1000) / 1000 }));
-  const g = ctx.globals;
-  await writeRecords(ctx.io, records, { format: g.output, columns: g.columns ?? COLUMNS[only], color: g.color });
+  await writeRecords(ctx.io, records, outputOptions(ctx, COLUMNS[only], 'list'));
 }

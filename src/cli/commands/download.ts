@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Context } from '../context.js';
 import { SELECTION_HELP } from '../catalog-selection.js';
 
@@ -35,6 +35,8 @@ export function registerDownload(program: Command, ctx: Context): void {
     .option('--max-images <n>', 'at most n images (taken before --shard, so shards add up to the same set)')
     .option('--concurrency <n>', 'files in flight at once', '6')
     .option('--dry-run', 'print the plan (id, collection_id, bytes, path) and fetch no file')
+    // aws-cli's spelling, as `s3 cp` accepts both.
+    .addOption(new Option('--dryrun').hideHelp())
     .option('--shard <i/n>', 'only images whose id mod n is i (split one download across n machines)')
     .option('--lock <file>', 'write ids, modify_date, bytes and sha256 of everything downloaded to this lock file')
     .option('--frozen', 'with --lock: fail (exit 5) if anything differs from the lock instead of rewriting it')
@@ -55,14 +57,14 @@ Examples:
   $ neurovault download --search "n-back" --where 'map_type=T map' --basic --max-images 100
 
 Without refs, --search, --where and --basic select from the whole server through the local catalogue.
-\${SELECTION_HELP}
+${SELECTION_HELP}
 
 Exit codes: 0 all done, 1 some failed (listed on stderr), 2 bad refs or flags, 5 --frozen mismatch,
 130 interrupted (*.part files kept for the next run).`,
     )
-    .action(async (refs: string[], flags: DownloadFlags) => {
+    .action(async (refs: string[], { dryrun, ...flags }: DownloadFlags & { dryrun?: boolean }) => {
       const { runDownload } = await import('../actions/download.js');
-      await runDownload(refs, flags, ctx);
+      await runDownload(refs, { ...flags, dryRun: flags.dryRun === true || dryrun === true }, ctx);
     });
 
   program

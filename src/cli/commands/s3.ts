@@ -94,7 +94,8 @@ Examples:
     .option('--recursive', 'copy a whole directory or prefix')
     .option('--include <pattern>', 'copy paths matching this glob (* ? [seq] [!seq]); repeatable, later filters win', addFilter('include'))
     .option('--exclude <pattern>', 'skip paths matching this glob; repeatable, later filters win', addFilter('exclude'))
-    .option('--dryrun', 'show what would be copied, copy nothing')
+    .option('--dry-run', 'show what would be copied, copy nothing (aws-cli\'s --dryrun works too)')
+    .addOption(new Option('--dryrun').hideHelp())
     .option('--content-type <type>', 'Content-Type of uploads (default: guessed from the file extension)')
     .option('--no-guess-mime-type', 'do not guess Content-Type from the extension')
     .option('--cache-control <value>', 'Cache-Control of uploads')
@@ -144,8 +145,9 @@ Examples:
   $ neurovault s3 cp ./derivatives s3://my-training-data/derivatives --recursive --exclude '*' --include '*.nii.gz'
   $ neurovault s3 cp s3://my-training-data/manifest.jsonl - | head`,
     )
-    .action(async (src: string, dst: string, flags: Omit<S3CpFlags, 'filters'>) => {
+    .action(async (src: string, dst: string, flags: Omit<S3CpFlags, 'filters'> & { dryRun?: boolean }) => {
       const { runCp } = await import('../actions/s3.js');
-      await runCp(src, dst, { ...flags, filters }, ctx);
+      const { dryRun, ...rest } = flags;
+      await runCp(src, dst, { ...rest, dryrun: rest.dryrun === true || dryRun === true, filters }, ctx);
     });
 }

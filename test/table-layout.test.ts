@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderTable } from '../src/output/table.js';
+import { displayWidth } from '../src/output/text.js';
+import { humanizer, humanDate } from '../src/output/humanize.js';
+import { renderKeyValues } from '../src/output/kv-view.js';
+
+process.env.TZ = 'UTC';
+
+const HEAD = ['id', 'name', 'DOI', 'number_of_images', 'owner_name', 'modify_date'];
+const ROWS = [
+  ['1615', 'pynv test collection (images recorded 2020-07-20) with a long description-like name', '', '5', 'pynv_tests', '2016-08-31'],
+  ['123456789', 'Working memory in aging: a voxel-wise meta analysis of n-back studies', '10.1016/j.neurobiolaging.2012.11.002', '1250', 'researcher1', '2015-01-03'],
+  ['20003', '記憶 研究 コレクション 🧠 emoji and wide characters', '10.9999/synthetic.3', '3', 'someone', '2015-01-05'],
+];
+
+for (const width of [40, 80, 120, 200]) {
+  test(`table at ${width} columns: no line longer than the width, every id whole`, () => {
+    const lines = renderTable(HEAD, ROWS, { width, color: false }).split('\n');
+    assert.equal(lines.length, ROWS.length + 1);
+    for (const line of lines) assert.ok(displayWidth(line) <= width, `${displayWidth(line)} > ${width}: ${line}`);
+    ROWS.forEach((row, i) => assert.ok(lines[i + 1]!.startsWith(`${row[0]} `), `id intact: ${lines[i + 1]}`));
+    if (width >= 120) for (const [i, row] of ROWS.entries()) assert.ok(lines[i + 1]!.includes(row[5]!), 'dates never cut at 120+');
+  });
+}
+
+test('the widest free-text column is cut first, with …; DOIs and numbers stay whole while it can give', () => {
+  const lines = renderTable(HEAD, ROWS, { width: 120, color: false }).split('\n');
+  assert.match(lines[2]!, /Working memory in aging.*…/);
+  assert.ok(lines[2]!.includes('10.1016/j.neurobiolaging.2012.11.002'));
+  assert.ok(lines[2]!.includes(' 1250 '));
+  const wide = renderTable(HEAD, ROWS, { width: 200, color: false }).split('\n');
+  assert.ok(wide[1]!.includes(ROWS[0]![1]!), 'nothing cut when it fits');
+  assert.doesNotMatch(wide.join('\n'), /…/);
+});
+
+test('borderless: a header line and rows, two spaces apart, no trailing blanks, bold header only with colour', () => {
+  const plain = renderTable(['id', 'name'], [['1', 'a'], ['22', 'bb']], { width: 80, color: false });
+  assert.equal(plain, 'id  name\n1   a\n22  bb');
+  const coloured = renderTable(['id', 'name'], [['1', 'a']], { width: 80, color: true });
+  assert.equal(coloured, '\u001b[1mid\u001b[22m  \u001b[1mname\u001b[22m\n1   a');
+});
+
+test('humanised sizes and dates (for screens only)', () => {
+  const now = Date.parse('2026-01-10T12:00:00Z');
+  const h = humanizer(now);
+  assert.equal(h('file_size', 856688), '837 KiB');
+  assert.equal(h('file_size', 0), '');
+  assert.equal(h('modify_date', '2015-01-03T01:09:15.223144+01:00'), '2015-01-03');
+  assert.equal(h('modify_date', '2026-01-10T09:00:00Z'), '3 hours ago');
+  assert.equal(h('add_date', '2026-01-07T12:00:00Z'), '3 days ago');
+  assert.equal(h('name', 'x'), undefined);
+  assert.equal(h('number_of_images', 1250), undefined);
+  assert.equal(humanDate('2015-01-03T01:09:15.223144+01:00', now, true), '2015-01-03 00:09');
+  assert.equal(humanizer(now, { exactSizes: true })('file_size', 856688), '837 KiB (856688 bytes)');
+});
+
+test('key/value view: every meaningful field, id and name first, URLs uncut at 40 columns, nested readable', () => {
+  const url = 'https://neurovault.org/media/images/1615/a_very_long_file_name_for_a_statistic_map.nii.gz';
+  const text = renderKeyValues(
+    {
+      url: 'https://neurovault.org/images/1/',
+      name: 'n',
+      id: 1,
+      description: 'word '.repeat(30).trim(),
+      file: url,
+      DOI: null,
+      paper: 'None',
+      authors: ['Ann', 'Bob'],
+      meta: { task: 'n-back', empty: '' },
+    },
+    undefined,
+    { width: 40, color: false },
+  );
+  const lines = text.split('\n');
+  assert.equal(lines[0], 'id           1');
+  assert.equal(lines[1], 'name         n');
+  assert.ok(lines.includes(`file         ${url}`), text);
+  assert.ok(lines.includes('authors      Ann, Bob'));
+  assert.ok(lines.includes('meta') && lines.includes('  task  n-back'), text);
+  assert.doesNotMatch(text, /DOI|paper|empty/);
+  const description = lines.filter((l) => l.includes('word'));
+  assert.ok(description.length > 1 && description.every((l) => l.length <= 40), 'free text wraps at spaces');
+});
+
+test('200,000 rows: one pass, no stack overflow, every row drawn', () => {
+  const rows = Array.from({ length: 200_000 }, (_, i) => [String(i), `name ${i}`]);
+  const text = renderTable(['id', 'name'], rows, { width: 80, color: false });
+  assert.equal(text.split('\n').length, 200_001);
+});
