@@ -47,7 +47,10 @@ test('bash: the script parses and registers a completion function for neurovault
 });
 
 test('bash: commands and subcommands, from the command tree', () => {
-  assert.deepEqual(complete(''), ['collections', 'images', 'download', 'verify', 'auth', 's3', 'completion', 'open']);
+  assert.deepEqual(complete(''), [
+    'collections', 'images', 'download', 'verify', 'auth', 's3', 'catalog', 'search', 'view', 'completion', 'open',
+  ]);
+  assert.deepEqual(complete('catalog', ''), ['sync', 'status', 'path']);
   assert.deepEqual(complete('im'), ['images']);
   assert.deepEqual(complete('collections', ''), ['list', 'get', 'create']);
   assert.deepEqual(complete('--base-url', 'http://x', 'images', 'g'), ['get'], 'a flag value is skipped');
