@@ -6,31 +6,9 @@ import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStandin, DEFAULT_USER, type Standin, type RecordedRequest } from './standin/server.js';
-import { runCli, BIN, REPO_ROOT, type RunOptions } from './helpers/run-cli.js';
+import { runCli, type RunOptions } from './helpers/run-cli.js';
 import type { ManifestEntry } from '../src/download/manifest.js';
-import { spawn, spawnSync } from 'node:child_process';
-
-/** util-linux `script` gives the CLI a real terminal, so the live progress line can be seen. */
-const HAVE_SCRIPT = spawnSync('script', ['--version']).status === 0;
-
-/** Runs the CLI on a pty of `cols` columns (0: a pty without a size); resolves with what the terminal showed. */
-function onTerminal(args: string[], cols: number, home: string): Promise<{ code: number | null; screen: string }> {
-  const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const command = `${cols > 0 ? `stty cols ${cols} rows 40; ` : ''}${quoted}`;
-  return new Promise((resolve) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, 'cfg'), XDG_CACHE_HOME: join(home, 'cache'), TERM: 'xterm' },
-    });
-    let screen = '';
-    child.stdout.on('data', (b: Buffer) => (screen += b.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, screen });
-    });
-  });
-}
+import { HAVE_SCRIPT, onTerminal } from './helpers/terminal.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -394,13 +372,13 @@ describe('download against the stand-in', () => {
   });
 
   test('on a terminal: a live progress line, then the summary; a pty without a size does not hang', { skip: !HAVE_SCRIPT && 'needs util-linux script' }, async () => {
-    const tty = await onTerminal(['--base-url', nv.url, 'download', String(nv.sixtyCollectionId), '--out', join(work, 'tty'), '--max-images', '20'], 100, work);
-    assert.equal(tty.code, 0, tty.screen);
-    assert.match(tty.screen, /files \d+\/20 · /);
-    assert.match(tty.screen, /fetched 20, skipped 0, failed 0/);
-    const sizeless = await onTerminal(['--base-url', nv.url, 'download', String(nv.sixtyCollectionId), '--out', join(work, 'tty0'), '--max-images', '5'], 0, work);
-    assert.equal(sizeless.code, 0, sizeless.screen);
-    assert.match(sizeless.screen, /fetched 5, skipped 0, failed 0/);
+    const tty = await onTerminal(['--base-url', nv.url, 'download', String(nv.sixtyCollectionId), '--out', join(work, 'tty'), '--max-images', '20'], { cols: 100, home: work });
+    assert.equal(tty.code, 0, tty.raw);
+    assert.match(tty.raw, / \d+\/20 files /);
+    assert.match(tty.raw, /fetched 20, skipped 0, failed 0/);
+    const sizeless = await onTerminal(['--base-url', nv.url, 'download', String(nv.sixtyCollectionId), '--out', join(work, 'tty0'), '--max-images', '5'], { cols: 0, home: work });
+    assert.equal(sizeless.code, 0, sizeless.raw);
+    assert.match(sizeless.raw, /fetched 5, skipped 0, failed 0/);
   });
 
   test('default --out is ./neurovault_data in the working directory', async () => {

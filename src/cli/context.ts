@@ -5,6 +5,7 @@ import type { GlobalOptions } from './globals.js';
 import type { TokenSource } from '../config.js';
 import { rememberSecret } from '../http/redact.js';
 import { terminalLine } from '../util/terminal-text.js';
+import type { RetryInfo } from '../output/progress-render.js';
 
 /**
  * What commands get: streams, env, validated globals and lazily built clients (gh's Factory), so
@@ -16,6 +17,8 @@ export class Context {
   private apiPromise?: Promise<NeuroVaultClient>;
   tokenSource: TokenSource = 'none';
   private readonly closers: (() => Promise<void>)[] = [];
+  /** The live progress line while one is up (src/output/progress-wait.ts): notices and retries go through it. */
+  live?: { note(line: string): void; retry(info: RetryInfo): void };
 
   constructor(
     readonly io: IO,
@@ -43,7 +46,10 @@ export class Context {
    * or user text, so each is made one safe line (redacted, control characters escaped, cut: terminalLine).
    */
   printLine(text: string): void {
-    this.io.stderr.write(`${terminalLine(text)}\n`);
+    const line = terminalLine(text);
+    // Above the live progress line when one is showing, never through it.
+    if (this.live) this.live.note(line);
+    else this.io.stderr.write(`${line}\n`);
   }
 
   /** Redacted request log on stderr with -v. */
@@ -80,6 +86,14 @@ export class Context {
       retryBaseMs: this.retryBaseMs,
       // No logger at all unless -v: building and redacting two lines per request is measurable in bulk.
       log: g.verbose ? this.log : undefined,
+      // On a terminal a wait is never silent: the live line says why, else a notice does (its wording
+      // is loaded only then, to keep it out of every start-up).
+      onRetry: g.progress
+        ? (info) => {
+            if (this.live) this.live.retry(info);
+            else void import('../output/progress-render.js').then((m) => this.warn(m.describeRetry(info, g.retries)));
+          }
+        : undefined,
       ...options,
     });
     this.onClose(() => transport.close());

@@ -24,7 +24,8 @@ export async function findCollectionsByDoi(
     }
   }
   const api = await ctx.api();
-  const result = await api.findCollectionsByDoi(doi, ctx.signal);
+  const { withWait } = await import('../output/progress-wait.js');
+  const result = await withWait(ctx, `looking up DOI ${doi}`, () => api.findCollectionsByDoi(doi, ctx.signal));
   if (result.method === 'scan' && result.scanned) {
     if (!quiet) {
       ctx.warn(

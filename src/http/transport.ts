@@ -48,6 +48,8 @@ export interface TransportOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Max sockets per origin; callers bound their own concurrency below it. */
   connections?: number;
+  /** Called before every retry wait of any request (the progress line shows why it waits). */
+  onRetry?: TransportRequest['onRetry'];
 }
 
 export interface TransportRequest {
@@ -113,8 +115,8 @@ export class Transport {
   readonly baseOrigin: string;
   private readonly agent: Agent;
   private gzipAgent?: Dispatcher;
-  private readonly opts: Required<Omit<TransportOptions, 'token' | 'log' | 'connections'>> &
-    Pick<TransportOptions, 'token' | 'log'>;
+  private readonly opts: Required<Omit<TransportOptions, 'token' | 'log' | 'connections' | 'onRetry'>> &
+    Pick<TransportOptions, 'token' | 'log' | 'onRetry'>;
 
   constructor(options: TransportOptions) {
     this.baseOrigin = new URL(options.baseUrl).origin;
@@ -128,6 +130,7 @@ export class Transport {
       retryBaseMs: options.retryBaseMs ?? 300,
       retryMaxMs: options.retryMaxMs ?? 20_000,
       log: options.log,
+      onRetry: options.onRetry,
       sleep: options.sleep ?? ((ms, signal) => sleepMs(ms, undefined, { signal })),
     };
     this.agent = new Agent({
@@ -238,6 +241,7 @@ export class Transport {
           err.retryAfterMs ?? backoffDelay(attempt, { baseMs: this.opts.retryBaseMs, maxMs: this.opts.retryMaxMs }),
         );
         req.onRetry?.({ attempt, delayMs, reason: err.error.message });
+        this.opts.onRetry?.({ attempt, delayMs, reason: err.error.message });
         this.opts.log?.(`retry ${attempt}/${this.opts.retries} in ${delayMs} ms: ${err.error.message}`);
         await this.opts.sleep(delayMs, req.signal);
       }

@@ -9,7 +9,7 @@ import { DEFAULT_BREAKER_THRESHOLD, runEngine } from '../download/engine.js';
 import { LocalSink } from '../download/local-sink.js';
 import { MANIFEST_FILE } from '../download/layout.js';
 import { parseManifest } from '../download/manifest.js';
-import { silentProgress, spinnerProgress } from '../download/progress.js';
+import { barProgress, silentProgress } from '../download/progress.js';
 
 export interface CachedImage {
   path: string;
@@ -42,7 +42,7 @@ export async function fetchToCache(ref: ImageRef, input: string, ctx: Context): 
   const previous = parseManifest(await sink.readText(MANIFEST_FILE)).entries;
   for (const c of plan.collections.values()) await sink.writeText(c.path, `${JSON.stringify(c.metadata, null, 2)}\n`);
   const g = ctx.globals;
-  const progress = g.progress ? await spinnerProgress(ctx.io, 1) : silentProgress(ctx.io);
+  const progress = g.progress ? barProgress(ctx, { label: 'downloading', files: 1, bytes: item.expect.bytes }) : silentProgress(ctx.io);
   try {
     const outcome = await runEngine([item], {
       transport: api.transport,

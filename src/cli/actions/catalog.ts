@@ -35,8 +35,8 @@ export async function runCatalogSync(flags: CatalogSyncFlags, ctx: Context): Pro
   const { syncCatalog } = await import('../../catalog/sync.js');
   const api = await ctx.api();
   const started = Date.now();
-  const { openSpinner } = await import('../../output/spinner.js');
-  const spinner = g.progress ? await openSpinner(ctx.io, 'catalog: starting') : undefined;
+  const { startWait } = await import('../../output/progress-wait.js');
+  const spinner = g.progress ? startWait(ctx, 'catalog: starting') : undefined;
   try {
     const result = await syncCatalog({
       api,
@@ -44,11 +44,11 @@ export async function runCatalogSync(flags: CatalogSyncFlags, ctx: Context): Pro
       pageSize,
       concurrency,
       signal: ctx.signal,
-      warn: (m) => (spinner ? spinner.clear() && ctx.warn(m) : ctx.warn(m)),
+      warn: (m) => ctx.warn(m), // above the spinner while it shows
       progress: spinner
         ? ({ kind, stored, total }) => {
             const pct = total > 0 ? Math.floor((100 * stored) / total) : 100;
-            spinner.text = `catalog: ${kind} ${stored.toLocaleString('en')}/${total.toLocaleString('en')} (${pct} %)`;
+            spinner.update(`catalog: ${kind} ${stored.toLocaleString('en')}/${total.toLocaleString('en')} (${pct} %)`);
           }
         : undefined,
     });

@@ -11,6 +11,7 @@ import { findCollectionsByDoi } from '../doi-lookup.js';
 import { checkFields } from '../field-check.js';
 import { ListTally, notify, showingOf } from '../list-notice.js';
 import { printFieldNames, sampleOnce } from './fields.js';
+import { countedWait } from '../../output/progress-wait.js';
 
 const DECLARED = Object.keys(Collection.shape);
 
@@ -60,7 +61,7 @@ export async function runCollectionsList(flags: CollectionsListFlags, ctx: Conte
     },
     signal: ctx.signal,
   });
-  const shown = await writeRecords(ctx.io, items, fmt);
+  const shown = await writeRecords(ctx.io, countedWait(ctx, 'listing collections', items), fmt);
   const filtered = where.length > 0 || flags.name !== undefined || owner !== undefined;
   notify(ctx, tally.notice(shown, max, filtered));
 }

@@ -13,7 +13,8 @@ import { DEFAULT_BREAKER_THRESHOLD, runEngine, type Outcome } from '../../downlo
 import { MIN_BODY_BYTES_PER_SECOND } from '../../download/fetch-file.js';
 import { MANIFEST_FILE } from '../../download/layout.js';
 import { parseManifest } from '../../download/manifest.js';
-import { silentProgress, spinnerProgress } from '../../download/progress.js';
+import { barProgress, silentProgress } from '../../download/progress.js';
+import { withWait } from '../../output/progress-wait.js';
 import { formatBytes, formatSeconds } from '../../output/units.js';
 import { openSink } from '../../download/open-sink.js';
 import { parseIntFlag } from '../parse.js';
@@ -71,13 +72,15 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
   const api = await ctx.api();
   const plan = fromCatalog
     ? planFrom(await catalogSelection(flags, where, settings.maxImages, ctx), api.baseUrl, settings.shard)
-    : await buildPlan(api, refs, {
-        where,
-        maxImages: settings.maxImages,
-        shard: settings.shard,
-        signal: ctx.signal,
-        findByDoi: (doi) => findCollectionsByDoi(doi, ctx),
-      });
+    : await withWait(ctx, `listing the images of ${rawRefs.join(' ')}`, () =>
+        buildPlan(api, refs, {
+          where,
+          maxImages: settings.maxImages,
+          shard: settings.shard,
+          signal: ctx.signal,
+          findByDoi: (doi) => findCollectionsByDoi(doi, ctx),
+        }),
+      );
 
   if (lock) applyLock(plan, lock, settings.shard, flags.lock!, ctx);
 
@@ -92,13 +95,14 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     if (previous.badLines > 0) ctx.warn(`${MANIFEST_FILE}: ignored ${previous.badLines} line(s) that are not entries`);
     for (const c of plan.collections.values()) await sink.writeText(c.path, c.text);
 
-    const progress = g.progress ? await spinnerProgress(ctx.io, plan.items.length) : silentProgress(ctx.io);
+    const bar = g.progress ? startBar(plan, previous.entries, Boolean(flags.force), sink.location, ctx) : undefined;
+    const progress = bar ?? silentProgress(ctx.io);
     const retryBase = Number(ctx.env.NEUROVAULT_RETRY_BASE_MS);
     let outcome: Outcome;
     try {
       outcome = await runEngine(plan.items, {
-        transport: api.transport,
-        sink,
+        transport: bar ? bar.watchTransport(api.transport) : api.transport,
+        sink: bar ? bar.watch(sink) : sink,
         concurrency: settings.concurrency,
         force: Boolean(flags.force),
         retries: g.retries,
@@ -129,6 +133,24 @@ async function catalogSelection(flags: DownloadFlags, where: WhereClause[], max:
   return chosen;
 }
 
+/** The opening line (what, how much, where) and the bar; only on a terminal (`ctx.globals.progress`). */
+function startBar(plan: Plan, previous: ReadonlyMap<number, unknown>, force: boolean, out: string, ctx: Context) {
+  const n = plan.collections.size;
+  const recheck = force ? 0 : plan.items.filter((i) => previous.has(i.id)).length;
+  const again = recheck > 0 ? `; ${recheck} already there are re-hashed first, not fetched again` : '';
+  ctx.warn(`downloading ${plan.items.length} image(s), ${planSize(plan)}, from ${n} collection${n === 1 ? '' : 's'} into ${out}${again}`);
+  const unknown = plan.items.some((i) => i.expect.bytes === undefined);
+  const bytes = unknown ? undefined : plan.items.reduce((sum, i) => sum + i.expect.bytes!, 0);
+  return barProgress(ctx, { label: 'downloading', files: plan.items.length, bytes, rechecks: recheck });
+}
+
+/** `97.7 MiB` or `97.7 MiB (+3 of unknown size)`. */
+function planSize(plan: Plan): string {
+  const known = plan.items.reduce((n, i) => n + (i.expect.bytes ?? 0), 0);
+  const unknown = plan.items.filter((i) => i.expect.bytes === undefined).length;
+  return `${formatBytes(known)}${unknown ? ` (+${unknown} of unknown size)` : ''}`;
+}
+
 /** `--frozen`: differences visible in the plan stop the run before any file request; sha256 is checked per file. */
 function applyLock(plan: Plan, lock: Map<number, LockEntry>, shard: Shard | undefined, file: string, ctx: Context): void {
   const diffs = lockDifferences(plan.items, lock, (id) => inShard(id, shard));
@@ -149,10 +171,7 @@ async function printPlan(plan: Plan, ctx: Context): Promise<void> {
   await writeRecords(ctx.io, records, { format: g.output, columns: g.columns ?? ['id', 'collection_id', 'bytes', 'path'], color: g.color });
   for (const u of plan.unavailable) ctx.warn(`image ${u.id} (collection ${u.collectionId}): ${u.reason}`);
   if (!g.quiet) {
-    const known = plan.items.reduce((n, i) => n + (i.expect.bytes ?? 0), 0);
-    const unknown = plan.items.filter((i) => i.expect.bytes === undefined).length;
-    const sizes = `${formatBytes(known)}${unknown ? ` (+${unknown} of unknown size)` : ''}`;
-    ctx.warn(`dry run: ${plan.items.length} image(s), ${sizes} from ${plan.collections.size} collection(s); nothing fetched`);
+    ctx.warn(`dry run: ${plan.items.length} image(s), ${planSize(plan)} from ${plan.collections.size} collection(s); nothing fetched`);
   }
 }
 
@@ -187,6 +206,7 @@ async function report(plan: Plan, outcome: Outcome, opts: ReportOptions, ctx: Co
     const head = outcome.interrupted ? 'interrupted: ' : '';
     const counts = `fetched ${outcome.fetched}, skipped ${outcome.skipped}, failed ${failures.length}${stopped}`;
     ctx.warn(`${head}${counts} · ${formatBytes(outcome.bytes)} in ${formatSeconds(ms)}${rate} → ${opts.out}`);
+    if (outcome.interrupted) ctx.printLine('hint: run the same command again to resume: finished files are kept and *.part files continue');
   }
   if (g.output === 'json' || g.output === 'ndjson') {
     const summary = {

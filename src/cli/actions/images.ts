@@ -12,6 +12,7 @@ import { IMAGE_COLUMNS, fieldUses, outputOptions } from './columns.js';
 import { checkFields, type FieldUse } from '../field-check.js';
 import { ListTally, notify } from '../list-notice.js';
 import { printFieldNames, sampleOnce } from './fields.js';
+import { countedWait } from '../../output/progress-wait.js';
 
 const DECLARED = [...new Set([StatisticMap, AtlasImage, NidmStatisticMap].flatMap((s) => Object.keys(s.shape)))];
 const COLLECTION_DECLARED = Object.keys(Collection.shape);
@@ -60,7 +61,7 @@ export async function runImagesList(flags: ImagesListFlags, ctx: Context): Promi
           max,
           collectionUses,
         );
-  const shown = await writeRecords(ctx.io, source, outputOptions(ctx, IMAGE_COLUMNS, 'list'));
+  const shown = await writeRecords(ctx.io, countedWait(ctx, 'listing images', source), outputOptions(ctx, IMAGE_COLUMNS, 'list'));
   notify(ctx, tally.notice(shown, max, where.length > 0));
 }
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Context } from '../context.js';
-import { openSpinner } from '../../output/spinner.js';
+import { TransferBar } from '../../output/progress-bar.js';
 import { formatBytes } from '../../output/units.js';
 import { bareDoi, invalidDoi, parseCollectionRef, type CollectionRef } from '../../api/refs.js';
 import type { Collection, Image } from '../../api/schemas.js';
@@ -169,7 +169,7 @@ export async function runImagesUpload(paths: string[], opts: ImagesUploadOptions
   const existing = opts.skipExisting ? await existingImages(ctx, ref) : undefined;
   const scratch = new GzipScratch();
   ctx.onClose(() => scratch.dispose());
-  const spinner = await startSpinner(ctx);
+  const bar = startUploadBar(ctx, plan, opts.collection);
   const created: Image[] = [];
   let failure: unknown;
   let current: PlannedUpload | undefined;
@@ -179,7 +179,7 @@ export async function runImagesUpload(paths: string[], opts: ImagesUploadOptions
       current = item;
       currentIndex = index;
       const label = `${item.file.path} (${index + 1}/${plan.length})`;
-      spinner?.start(`preparing ${label}`);
+      bar?.phase('preparing');
       const send = item.file.gzipped
         ? { path: item.file.path, size: item.file.size }
         : await scratch.gzip(item.file.path, ctx.signal);
@@ -188,11 +188,11 @@ export async function runImagesUpload(paths: string[], opts: ImagesUploadOptions
       if (match) {
         await scratch.release(send.path);
         const why = `image ${match.id} "${item.name}" with the same size is already in the collection`;
-        if (spinner) spinner.info(`skipped ${label}: ${why}`);
+        if (bar) bar.done(`ℹ skipped ${label}: ${why}`, send.size);
         else if (!ctx.globals.quiet) ctx.warn(`skipped ${item.file.path}: ${why}`);
         continue;
       }
-      spinner?.start(`uploading ${label}, ${formatBytes(send.size)}`);
+      bar?.phase('uploading');
       const image = await uploadImage(
         api,
         ref,
@@ -203,7 +203,7 @@ export async function runImagesUpload(paths: string[], opts: ImagesUploadOptions
       created.push(image);
       // Two paths with the same stem in one run (a/t.nii.gz, b/t.nii.gz) are judged like a re-run.
       existing?.set(item.name, [...(existing.get(item.name) ?? []), { ...image, file_size: send.size }]);
-      spinner?.succeed(`uploaded ${label} → image ${image.id}`);
+      bar?.done(`✔ uploaded ${label}, ${formatBytes(send.size)} → image ${image.id}`, send.size);
       if (image.file_size && image.file_size !== send.size) {
         ctx.warn(`image ${image.id}: the server reports ${image.file_size} bytes but ${send.size} were sent`);
       }
@@ -211,9 +211,9 @@ export async function runImagesUpload(paths: string[], opts: ImagesUploadOptions
     current = undefined;
   } catch (err) {
     failure = err;
-    spinner?.fail(`${current?.file.path ?? 'upload'} failed`);
+    bar?.failed(`✖ ${current?.file.path ?? 'upload'} failed`);
   } finally {
-    spinner?.stop();
+    bar?.stop();
     await scratch.dispose();
   }
 
@@ -346,30 +346,40 @@ async function existingImages(ctx: Context, ref: CollectionRef): Promise<Map<str
   return byName;
 }
 
-interface Spinner {
-  start(text: string): void;
-  succeed(text: string): void;
-  info(text: string): void;
-  fail(text: string): void;
+/** Per-file progress of an upload run; undefined off a TTY (the plain notices are printed instead). */
+interface UploadProgress {
+  /** What the current file is going through (`preparing`, `uploading`), shown as the bar's label. */
+  phase(label: string): void;
+  /** A finished file: its line above the bar, and its bytes and count on it. */
+  done(line: string, bytes: number): void;
+  failed(line: string): void;
   stop(): void;
 }
 
-/** Per-file progress on stderr, only when interactive (ctx.globals.progress already excludes -q, json and pipes). */
-async function startSpinner(ctx: Context): Promise<Spinner | undefined> {
+/**
+ * A bar over the whole run (`uploading ███░░ 33%  1/3 files  12/36 MiB  4.1 MiB/s  ETA 6s`), counted per
+ * file: a multipart body's bytes cannot be watched as they go, and the server's check of each map is
+ * part of the wait anyway. Only when interactive (ctx.globals.progress already excludes -q, json, pipes).
+ */
+function startUploadBar(ctx: Context, plan: PlannedUpload[], collection: string): UploadProgress | undefined {
   if (!ctx.globals.progress) return undefined;
-  const stream = ctx.io.stderr;
-  const spinner = await openSpinner(ctx.io, '');
-  if (!spinner) {
-    // A terminal without a size gets one plain line per file instead of a live line.
-    const line = (mark: string) => (text: string) => void stream.write(`${mark} ${text}\n`);
-    return { start: () => undefined, succeed: line('✔'), info: line('ℹ'), fail: line('✖'), stop: () => undefined };
-  }
+  // A plain .nii is gzipped before it goes, so its size on the wire is known only then.
+  const sizes = plan.every((p) => p.file.gzipped) ? plan.reduce((n, p) => n + p.file.size, 0) : undefined;
+  ctx.warn(`uploading ${plan.length} file(s)${sizes === undefined ? '' : `, ${formatBytes(sizes)},`} to collection ${collection}`);
+  let label = 'uploading';
+  const bar = new TransferBar(ctx, { label: () => label, files: plan.length, bytes: sizes });
   return {
-    start: (text) => void spinner.start(text),
-    succeed: (text) => void spinner.succeed(text),
-    info: (text) => void spinner.info(text),
-    fail: (text) => void spinner.fail(text),
-    stop: () => void (spinner.isSpinning && spinner.stop()),
+    phase: (text) => void (label = text.padEnd('uploading'.length)),
+    done(line, bytes) {
+      bar.note(line);
+      bar.bytes(bytes);
+      bar.file();
+    },
+    failed(line) {
+      bar.note(line);
+      bar.file(true);
+    },
+    stop: () => bar.stop(),
   };
 }
 

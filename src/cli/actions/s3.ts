@@ -14,8 +14,7 @@ import { compileFilters, type PathFilter } from '../../s3/filters.js';
 import { guessContentType } from '../../s3/mime.js';
 import { Semaphore, forEachBounded } from '../../s3/pool.js';
 import { awsHumanSize, parseSize } from '../../s3/size.js';
-import { openSpinner } from '../../output/spinner.js';
-import { formatBytes } from '../../output/units.js';
+import { TransferBar } from '../../output/progress-bar.js';
 import { MAX_PART_SIZE, MIN_PART_SIZE, type TransferSettings } from '../../s3/transfer.js';
 import { formatS3Uri, keyBasename, parseEndpoint, parseS3Uri, type S3Location } from '../../s3/uri.js';
 import { uploadFile, uploadStream } from '../../s3/multipart.js';
@@ -183,7 +182,9 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
       if (jsonToStdout) await report.finish(report.actions, columns);
       return;
     }
-    await report.start(task.record.bytes);
+    // An object printed on the terminal (`cp s3://b/k -`) would be torn by a bar on the same screen.
+    const toScreen = dst.kind === 'stream' && ctx.io.stdoutIsTTY;
+    if (!toScreen) report.start(transferLabel(src, dst), `${task.record.source} to ${task.record.destination}`, { bytes: task.record.bytes });
     let bytes: number | undefined;
     try {
       bytes = await task.run();
@@ -201,7 +202,7 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
   const tasks = planRecursive(src, dst, { filter, contentHeaders, objectHeaders, replaceMetadata, ctx, s, followSymlinks: flags.followSymlinks, skipped, report, fc });
   let failures = 0;
   const reported = new WeakSet<object>();
-  await report.start(undefined);
+  report.start(transferLabel(src, dst), `${srcArg} to ${dstArg}${flags.dryrun ? ' (dry run)' : ''}`);
   try {
     await forEachBounded(
       tasks,
@@ -246,6 +247,11 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
     const parts = [failures > 0 ? `${failures} transfer(s) failed` : '', skipped.length > 0 ? `${skipped.length} file(s) skipped` : ''].filter(Boolean);
     throw new PartialFailureError(`cp: ${parts.join(', ')}`);
   }
+}
+
+function transferLabel(src: ReturnType<typeof parseEndpoint>, dst: ReturnType<typeof parseEndpoint>): string {
+  if (src.kind !== 's3') return 'uploading';
+  return dst.kind === 's3' ? 'copying' : 'downloading';
 }
 
 interface PlanContext {
@@ -501,12 +507,9 @@ function localTime(iso: string): string {
  */
 class Reporter {
   readonly actions: object[] = [];
-  private spinner?: { text: string; clear(): unknown; stop(): unknown; start(): unknown };
-  private timer?: NodeJS.Timeout;
-  private done_ = 0;
-  private expected = 0;
-  private filesLeft = 0;
-  private started = Date.now();
+  private bar?: TransferBar;
+  /** Files and bytes announced before the bar is up. */
+  private pending = { files: 0, bytes: 0 as number | undefined };
 
   constructor(
     private readonly ctx: Context,
@@ -517,64 +520,57 @@ class Reporter {
     return this.onlyErrors || this.ctx.globals.quiet;
   }
 
-  async start(totalBytes: number | undefined): Promise<void> {
-    if (totalBytes !== undefined) this.expect(totalBytes);
+  /**
+   * The opening line and the bar (TTY only): `label` says the direction, `what` the source and
+   * destination; `single` is set for one transfer, with its size when known.
+   */
+  start(label: string, what: string, single?: { bytes: number | undefined }): void {
+    if (single) this.expect(single.bytes);
     if (!this.ctx.globals.progress || this.onlyErrors) return;
-    this.spinner = await openSpinner(this.ctx.io, 'starting');
-    if (!this.spinner) return;
-    this.started = Date.now();
-    this.timer = setInterval(() => this.render(), 200);
-    this.timer.unref();
+    this.ctx.warn(`${label} ${what}`);
+    this.bar = new TransferBar(this.ctx, { label, files: this.pending.files, bytes: this.pending.bytes });
   }
 
-  expect(bytes: number): void {
-    this.expected += bytes;
-    this.filesLeft++;
+  expect(bytes: number | undefined): void {
+    if (this.bar) return this.bar.expect(1, bytes);
+    this.pending.files++;
+    this.pending.bytes = bytes === undefined || this.pending.bytes === undefined ? undefined : this.pending.bytes + bytes;
   }
 
   bytes(n: number): void {
-    this.done_ += n;
+    this.bar?.bytes(n);
   }
 
   line(text: string): void {
     if (this.quiet) return;
-    this.spinner?.clear();
     this.ctx.printLine(text);
   }
 
+  /** Also with --only-show-errors; above the bar while it shows (ctx.printLine goes through ctx.live). */
   warn(text: string): void {
-    this.spinner?.clear();
     this.ctx.printLine(text);
   }
 
   error(err: CliError): void {
-    this.spinner?.clear();
+    this.bar?.file(true);
     this.ctx.printLine(`neurovault: ${err.message}`);
     if (err.hint) this.ctx.printLine(`hint: ${err.hint}`);
   }
 
   done(record: ActionRecord): void {
-    this.filesLeft = Math.max(0, this.filesLeft - 1);
+    this.bar?.file();
     this.actions.push(record);
     this.line(`${record.dryrun ? '(dryrun) ' : ''}${record.action}: ${record.source} to ${record.destination}`);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.spinner?.stop();
-    this.spinner = undefined;
+    this.bar?.stop();
+    this.bar = undefined;
   }
 
   async finish(records: object[], columns: string[]): Promise<void> {
     const g = this.ctx.globals;
     if (!g.outputExplicit) return;
     await writeRecords(this.ctx.io, records, { format: g.output, columns: g.columns ?? columns, color: g.color });
-  }
-
-  private render(): void {
-    if (!this.spinner) return;
-    const secs = Math.max(0.001, (Date.now() - this.started) / 1000);
-    const total = this.expected > 0 ? `/${formatBytes(Math.max(this.expected, this.done_))}` : '';
-    this.spinner.text = `Completed ${formatBytes(this.done_)}${total} (${formatBytes(this.done_ / secs)}/s) with ${this.filesLeft} file(s) remaining`;
   }
 }

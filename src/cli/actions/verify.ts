@@ -4,7 +4,7 @@ import { MANIFEST_FILE, isInsidePath } from '../../download/layout.js';
 import { RefusedPath } from '../../download/sink.js';
 import { parseManifest, type ManifestEntry } from '../../download/manifest.js';
 import { openSink } from '../../download/open-sink.js';
-import { silentProgress, spinnerProgress } from '../../download/progress.js';
+import { barProgress, silentProgress } from '../../download/progress.js';
 import { formatBytes, formatSeconds } from '../../output/units.js';
 
 /** Files hashed at once: enough to keep a disk busy, few enough not to thrash a spinning one. */
@@ -35,7 +35,12 @@ export async function runVerify(dir: string, ctx: Context): Promise<void> {
     const { entries, badLines } = parseManifest(text);
     if (badLines > 0) ctx.warn(`${MANIFEST_FILE}: ignored ${badLines} line(s) that are not entries`);
     const list = [...entries.values()];
-    const progress = g.progress ? await spinnerProgress(ctx.io, list.length) : silentProgress(ctx.io);
+    let progress = silentProgress(ctx.io);
+    if (g.progress) {
+      const total = list.reduce((n, e) => n + e.bytes, 0);
+      ctx.warn(`verifying ${list.length} file(s), ${formatBytes(total)}, in ${sink.location} against ${MANIFEST_FILE}`);
+      progress = barProgress(ctx, { label: 'verifying', files: list.length, bytes: total });
+    }
     const mismatches: Mismatch[] = [];
     let bytes = 0;
     let next = 0;
