@@ -2,9 +2,11 @@
 # DOI lookup over 3,000 collections on a stand-in that ignores ?DOI= and adds 50 ms to every API request:
 #   1. ours, no cache (parallel pages of 1000)  vs  following `next` 100 at a time (nilearn's way)
 #   2. ours, answered from the cached index     vs  `neurovault --version`
-# Each pair is timed by hyperfine in one interleaved run; ratios are of medians.
+# Each pair is timed by hyperfine in one interleaved run; ratios are of medians. NODE_BIN picks the node
+# that runs the CLI and the baseline script (default: `node` on PATH); the stand-in runs on PATH's node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+node=$(command -v "${NODE_BIN:-node}")
 [ -f dist/test/standin/cli.js ] || npm run build --silent
 out=$(mktemp -d)
 node dist/test/standin/cli.js --collections 3000 --api-latency "${LATENCY_MS:-50}" >"$out/standin.json" &
@@ -14,12 +16,12 @@ for _ in $(seq 50); do [ -s "$out/standin.json" ] && break; sleep 0.1; done
 url=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).url)' "$out/standin.json")
 doi=10.1016/j.neurobiolaging.2012.11.002
 export XDG_CACHE_HOME="$out/cache"
-nv="node bin/neurovault.js --base-url $url"
+nv="$node bin/neurovault.js --base-url $url"
 runs=${RUNS:-7}
 
-echo "### DOI lookup, 3,000 collections, ${LATENCY_MS:-50} ms per API request"
+echo "### DOI lookup, 3,000 collections, ${LATENCY_MS:-50} ms per API request, $("$node" -v)"
 hyperfine -N --warmup 1 --runs "$runs" --export-json "$out/scan.json" \
-  "node bench/follow-next.mjs $url $doi" \
+  "$node bench/follow-next.mjs $url $doi" \
   "$nv collections list --doi $doi -o json --no-cache -q" >/dev/null
 node bench/summarize.mjs "$out/scan.json" 'follow next, 100 per page (baseline)' 'neurovault, parallel pages of 1000'
 
@@ -27,6 +29,6 @@ echo
 echo "### Repeat lookup from the cached index"
 $nv collections list --doi $doi -o json -q >/dev/null   # builds the index
 hyperfine -N --warmup 3 --runs "$((runs * 2))" --export-json "$out/cached.json" \
-  "node bin/neurovault.js --version" \
+  "$node bin/neurovault.js --version" \
   "$nv collections list --doi $doi -o json -q" >/dev/null
 node bench/summarize.mjs "$out/cached.json" 'neurovault --version (baseline)' 'neurovault --doi, cached index'
