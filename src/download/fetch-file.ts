@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { HttpError, errorCode } from '../http/errors.js';
 import { RETRYABLE_NETWORK_CODES, RETRYABLE_STATUSES, backoffDelay, parseRetryAfter, type BackoffOptions } from '../http/retry-policy.js';
 import type { Transport } from '../http/transport.js';
+import { noteBytesMoved } from '../runtime/v8-tuning.js';
 import { BreakerOpenError, type Breaker } from './breaker.js';
 import { CheckFailure, ContentObserver, checkComplete, htmlContentType, type Expectations } from './checks.js';
 import type { ChunkWriter, Sink, StagedFile } from './sink.js';
@@ -238,6 +239,7 @@ function pump(body: Readable, observer: ContentObserver, writer: ChunkWriter, on
       } catch (err) {
         body.destroy(err as Error);
       }
+      noteBytesMoved(chunk.length);
     });
     body.once('end', () => {
       ended = true;
