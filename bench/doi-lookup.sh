@@ -16,11 +16,14 @@ for _ in $(seq 50); do [ -s "$out/standin.json" ] && break; sleep 0.1; done
 url=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).url)' "$out/standin.json")
 doi=10.1016/j.neurobiolaging.2012.11.002
 export XDG_CACHE_HOME="$out/cache"
+# Timed in a clean environment, as in startup.sh: NODE_EXTRA_CA_CERTS (set on some machines) makes Node 20
+# load a CA bundle at every start, inflating the --version baseline.
+clean=(env -i HOME="$HOME" PATH=/usr/bin:/bin XDG_CACHE_HOME="$XDG_CACHE_HOME" "$(command -v hyperfine)")
 nv="$node bin/neurovault.js --base-url $url"
 runs=${RUNS:-7}
 
 echo "### DOI lookup, 3,000 collections, ${LATENCY_MS:-50} ms per API request, $("$node" -v)"
-hyperfine -N --warmup 1 --runs "$runs" --export-json "$out/scan.json" \
+"${clean[@]}" -N --warmup 1 --runs "$runs" --export-json "$out/scan.json" \
   "$node bench/follow-next.mjs $url $doi" \
   "$nv collections list --doi $doi -o json --no-cache -q" >/dev/null
 node bench/summarize.mjs "$out/scan.json" 'follow next, 100 per page (baseline)' 'neurovault, parallel pages of 1000'
@@ -28,7 +31,7 @@ node bench/summarize.mjs "$out/scan.json" 'follow next, 100 per page (baseline)'
 echo
 echo "### Repeat lookup from the cached index"
 $nv collections list --doi $doi -o json -q >/dev/null   # builds the index
-hyperfine -N --warmup 3 --runs "$((runs * 2))" --export-json "$out/cached.json" \
+"${clean[@]}" -N --warmup 3 --runs "$((runs * 2))" --export-json "$out/cached.json" \
   "$node bin/neurovault.js --version" \
   "$nv collections list --doi $doi -o json -q" >/dev/null
 node bench/summarize.mjs "$out/cached.json" 'neurovault --version (baseline)' 'neurovault --doi, cached index'
