@@ -6,8 +6,9 @@
 // `curl --parallel --parallel-max 6`, and curl fetching the URLs one at a time on one connection (many URLs
 // on one command line reuse it). Medians are reported. Then the peak RSS of one --rss-mib file through
 // `/usr/bin/time -v`. `--dir /dev/shm` takes the disk out of the comparison (tmpfs). Two floor rows
-// (bench/undici-floor.ts) run in the same rounds as reference points.
-import { spawn, spawnSync } from 'node:child_process';
+// (bench/undici-floor.ts) run in the same rounds as reference points. NODE_BIN picks the node that runs
+// the CLI and the floor (default: this process's); the stand-in runs on this process's node.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/neurovault.js');
 const STANDIN = join(ROOT, 'dist/test/standin/cli.js');
 const FLOOR = join(ROOT, 'dist/bench/undici-floor.bundle.js');
+const NODE = process.env.NODE_BIN || process.execPath;
 
 const { values } = parseArgs({
   options: {
@@ -116,12 +118,12 @@ async function benchLatency(latency: number): Promise<Row[]> {
     await run('curl', ['-s', '--parallel', '--parallel-max', '6', ...urls.flatMap((u) => ['-o', '/dev/null', u])]);
     // [label, command for an output folder, whether it writes the files there]
     const tools: [string, (out: string) => [string, string[]], boolean][] = [
-      ['neurovault download', (out) => [process.execPath, [BIN, '--base-url', s.url, 'download', String(s.filesCollectionId), '--out', out, '-q', '--concurrency', values.concurrency!]], true],
+      ['neurovault download', (out) => [NODE, [BIN, '--base-url', s.url, 'download', String(s.filesCollectionId), '--out', out, '-q', '--concurrency', values.concurrency!]], true],
       ['curl --parallel --parallel-max 6', (out) => ['curl', ['-sS', '--fail', '--parallel', '--parallel-max', '6', '--output-dir', out, '--create-dirs', '--remote-name-all', ...urls]], true],
       ['curl one at a time, one connection', (out) => ['curl', ['-sS', '--fail', '--output-dir', out, '--create-dirs', '--remote-name-all', ...urls]], true],
       // Reference points, not competitors: the least an undici client can do (bench/undici-floor.ts).
-      ['floor: bare undici, receive only', () => [process.execPath, [FLOOR, 'recv', urlsFile]], false],
-      ['floor: bare undici + write + sha256', (out) => [process.execPath, [FLOOR, 'hash', urlsFile, out]], true],
+      ['floor: bare undici, receive only', () => [NODE, [FLOOR, 'recv', urlsFile]], false],
+      ['floor: bare undici + write + sha256', (out) => [NODE, [FLOOR, 'hash', urlsFile, out]], true],
     ];
     const rows: Row[] = tools.map(([tool]) => ({ latency, tool, ms: [], bytes: 0 }));
     for (let r = 0; r < rounds; r++) {
@@ -157,7 +159,7 @@ async function peakRss(mib: number): Promise<number> {
   const s = await startStandin(['--files', '1', '--file-collection-size', String(mib * 1024 * 1024), '--collections', '1']);
   const out = mkdtempSync(join(values.dir!, 'nv-bench-rss-'));
   try {
-    const r = spawnSync('/usr/bin/time', ['-v', process.execPath, BIN, '--base-url', s.url, 'download', String(s.filesCollectionId), '--out', out, '-q'], { encoding: 'utf8' });
+    const r = spawnSync('/usr/bin/time', ['-v', NODE, BIN, '--base-url', s.url, 'download', String(s.filesCollectionId), '--out', out, '-q'], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`rss run failed: ${r.stderr}`);
     const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1]);
     if (written(out).bytes < mib * 1024 * 1024 * 0.99) throw new Error('the big file was not written');
@@ -189,7 +191,7 @@ for (const latency of new Set(all.map((r) => r.latency))) {
   }
 }
 process.stdout.write(
-  `${files} files × ${fileBytes} bytes, median of ${rounds} interleaved rounds, output in ${values.dir}; ` +
+  `Node ${execFileSync(NODE, ['-v'], { encoding: 'utf8' }).trim()}, ${files} files × ${fileBytes} bytes, median of ${rounds} interleaved rounds, output in ${values.dir}; ` +
     `${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before / ${loadavg()[0]!.toFixed(1)} after\n\n${lines.join('\n')}\n\n`,
 );
 process.stdout.write(`peak RSS, one ${values['rss-mib']} MiB file: ${rss.toFixed(0)} MiB\n`);

@@ -2,6 +2,7 @@
 # neurovault download vs curl (parallel and one at a time) on the local stand-in, with a bare-undici floor
 # for reference; see bench/download-bench.ts.
 #   bash bench/download.sh [--rounds 5] [--files 500] [--file-bytes 204800] [--latencies 0,20] [--dir /tmp]
+# NODE_BIN picks the node that runs the CLI and the floor (default: `node` on PATH).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v curl >/dev/null || { echo "bench/download.sh needs curl" >&2; exit 2; }

@@ -5,8 +5,9 @@
 // table of medians and the aws/ours ratio (above 1 = we are faster).
 //
 //   node bench/s3-bench.mjs [--rounds 5] [--only up-200M,down-200M,up-500,down-500,up-1K]
-//   NV_BIN=/path/to/bin/neurovault.js overrides the CLI under test.
-import { spawn } from 'node:child_process';
+//   NV_BIN=/path/to/bin/neurovault.js overrides the CLI under test, NODE_BIN the node it runs on (default:
+//   this process's); s3rver always runs on this process's node.
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -26,6 +27,7 @@ const ONLY = opt('only', '')?.split(',').filter(Boolean);
 const AWS = '/usr/bin/aws';
 const TIME = '/usr/bin/time';
 const NV = process.env.NV_BIN ?? join(repo, 'bin', 'neurovault.js');
+const NODE = process.env.NODE_BIN || process.execPath;
 const MiB = 1024 * 1024;
 
 const work = await mkdtemp(join(tmpdir(), 'nv-s3-bench-'));
@@ -119,7 +121,7 @@ for (const [src, dst, extra] of [
 
 const tools = {
   aws: (a) => [AWS, ...ep, 's3', 'cp', ...a, '--no-progress'],
-  ours: (a) => [process.execPath, NV, ...ep, 's3', 'cp', ...a],
+  ours: (a) => [NODE, NV, ...ep, 's3', 'cp', ...a],
 };
 const out = (tool, name) => join(work, 'out', tool, name);
 const scenarios = [
@@ -165,7 +167,7 @@ const median = (xs) => {
 };
 const secs = (x) => `${x.toFixed(2)} s`;
 const mib = (k) => `${(k / 1024).toFixed(0)} MiB`;
-console.log(`aws-cli 2.9.19 vs neurovault s3 cp, @20minutes/s3rver 4.0.4 on loopback, ${ROUNDS} interleaved rounds, medians (min–max); RSS = peak, median (max)\n`);
+console.log(`aws-cli 2.9.19 vs neurovault s3 cp (Node ${execFileSync(NODE, ['-v'], { encoding: 'utf8' }).trim()}), @20minutes/s3rver 4.0.4 on loopback, ${ROUNDS} interleaved rounds, medians (min–max); RSS = peak, median (max)\n`);
 console.log('| scenario | aws-cli | neurovault | speed-up | aws-cli RSS | neurovault RSS |');
 console.log('|---|---|---|---|---|---|');
 for (const s of scenarios) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Reads a hyperfine --export-json file and prints each command's median (and min–max), plus its ratio
-// to the first command (the baseline measured in the same run).
+// to the first command (the baseline measured in the same run). The CPU column (user + system, mean) is
+// the steadier figure when other work shares the machine: waiting for a core counts in wall time only.
 import { readFileSync } from 'node:fs';
 
 const [file, ...labels] = process.argv.slice(2);
@@ -10,12 +11,17 @@ const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+const mean = (x) => (Array.isArray(x) ? x.reduce((a, b) => a + b, 0) / x.length : x);
+const cpu = (r) => mean(r.user) + mean(r.system);
 const base = median(results[0].times);
-console.log('| command | runs | median | min–max | ratio to first |');
-console.log('|---|---|---|---|---|');
+const baseCpu = cpu(results[0]);
+console.log('| command | runs | median | min–max | ratio to first | CPU | CPU ratio |');
+console.log('|---|---|---|---|---|---|---|');
 results.forEach((r, i) => {
   const med = median(r.times);
   const name = labels[i] ?? r.command;
   const ms = (x) => `${(x * 1000).toFixed(1)} ms`;
-  console.log(`| ${name} | ${r.times.length} | ${ms(med)} | ${ms(Math.min(...r.times))}–${ms(Math.max(...r.times))} | ${(med / base).toFixed(2)}x |`);
+  console.log(
+    `| ${name} | ${r.times.length} | ${ms(med)} | ${ms(Math.min(...r.times))}–${ms(Math.max(...r.times))} | ${(med / base).toFixed(2)}x | ${ms(cpu(r))} | ${(cpu(r) / baseCpu).toFixed(2)}x |`,
+  );
 });

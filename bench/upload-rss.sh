@@ -3,9 +3,11 @@
 # Debian package `time`) against the local stand-in running in its own process. The budget is 120 MiB:
 # the file must stream from disk, never be held whole. Also measured: a 50 MiB plain .nii, which is
 # gzipped to a temp file first. Prints a markdown table; exits 1 if any run is over the budget.
-#   RUNS=3 SIZE_MIB=50 LIMIT_MIB=120 bench/upload-rss.sh
+# NODE_BIN picks the node that runs the CLI (default: `node` on PATH); the stand-in runs on PATH's node.
+#   RUNS=3 SIZE_MIB=50 LIMIT_MIB=120 NODE_BIN=/path/to/node bench/upload-rss.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+node=$(command -v "${NODE_BIN:-node}")
 RUNS=${RUNS:-3}
 SIZE_MIB=${SIZE_MIB:-50}
 LIMIT_MIB=${LIMIT_MIB:-120}
@@ -44,12 +46,14 @@ collection=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$work/s
 
 measure() { # <file> → prints peak RSS in KiB
   NEUROVAULT_TOKEN=$token /usr/bin/time -v -o "$work/time.txt" \
-    node bin/neurovault.js --base-url "$url" images upload --collection "$collection" "$1" \
+    "$node" bin/neurovault.js --base-url "$url" images upload --collection "$collection" "$1" \
     --map-type T --modality fMRI-BOLD --name "rss-$RANDOM" -o json >"$work/out.json"
   node -e "const [img] = JSON.parse(require('fs').readFileSync('$work/out.json','utf8')); if (!img || !img.id) process.exit(1)"
   awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/time.txt"
 }
 
+echo "Peak RSS of images upload, $("$node" -v)"
+echo
 echo "| file | size | runs | peak RSS (max of runs) | budget |"
 echo "|---|---|---|---|---|"
 status=0

@@ -6,13 +6,22 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { FormData, request } from 'undici';
+import { Agent, FormData, request as undiciRequest } from 'undici';
 import { startStandin, DEFAULT_USER, type Standin } from './standin/server.js';
 import { SAMPLES_DIR } from './standin/templates.js';
 
 const TOKEN = DEFAULT_USER.token;
 const AUTH = { authorization: `Token ${TOKEN}` };
 const REC = 'https://neurovault.org/';
+
+// Every request goes through the undici package's own Agent. Without one, `request()` uses the process-wide
+// dispatcher, shared by every undici copy in the process; on Node 24 an ESM import of node:http (the
+// stand-in's) already made that Node's bundled undici, which cannot send this package's FormData
+// ("action is not a function").
+const agent = new Agent();
+const request = (url: string, opts: Omit<Parameters<typeof undiciRequest>[1] & object, 'dispatcher'> = {}) =>
+  undiciRequest(url, { ...opts, dispatcher: agent });
+after(() => agent.close());
 
 interface Res { status: number; headers: Record<string, string | string[] | undefined>; text: string; json: () => any }
 

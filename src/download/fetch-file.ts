@@ -10,6 +10,7 @@ import {
   type BackoffOptions,
 } from '../http/retry-policy.js';
 import type { Transport } from '../http/transport.js';
+import { noteBytesMoved } from '../runtime/v8-tuning.js';
 import { BreakerOpenError, type Breaker } from './breaker.js';
 import { CheckFailure, ContentObserver, checkComplete, htmlContentType, type Expectations } from './checks.js';
 import type { ChunkWriter, ResumeToken, Sink, StagedFile } from './sink.js';
@@ -353,6 +354,7 @@ function pump(body: Readable, observer: ContentObserver, writer: ChunkWriter, on
         body.pause();
         void observer.drained().then(resume);
       }
+      noteBytesMoved(chunk.length);
     });
     body.once('end', () => {
       ended = true;

@@ -2,19 +2,23 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
- * V8 settings for every command that talks HTTP, imported by the transport before it loads undici,
- * because they must precede the work they shape. Each was measured on Node 20 with bench/s3-bench.mjs:
- * - undici parses HTTP in WebAssembly, and V8 re-compiles that module with TurboFan in the background;
- *   at exit the process waits ~150 ms for the job. Baseline (Liftoff) code parses headers fast enough.
- * - A transfer allocates mostly short-lived buffers and request objects. Left alone, V8 grows the young
- *   generation to 2 × 16 MiB; kept near its start size it is collected more often (cheap, since little
- *   survives). Of the heap-size flags only this one still works after start-up.
+ * Memory settings for every command that talks HTTP, imported by the transport before it loads undici,
+ * because they must precede the work they shape. Re-measured on Node 20, 22 and 24 (peak RSS through
+ * /usr/bin/time; figures in the README, "Node versions"); each stays only where it still pays:
+ * - Node 20 and 22: V8 re-compiles undici's WebAssembly HTTP parser with TurboFan in the background;
+ *   on Node 20 that adds ~35 MiB of peak RSS and ~0.1 s (the wait for the job at exit) to every command
+ *   that makes a request, on Node 22 10–20 MiB to long transfers. `--liftoff-only` keeps the baseline
+ *   code, fast enough for headers. It only decides how WebAssembly is compiled and is set before the
+ *   first module is. On Node 24 (V8 13) setting it at run time measurably changes nothing, and Node warns
+ *   against flags changed after start-up, so it is not set there.
  * - Body chunks live outside the JS heap, and V8 only counts them toward a collection after ~64 MiB of
- *   them; streaming 200 MiB thus held 40–60 MiB of dead chunks. A young-generation collection every
- *   8 MiB moved (~1 ms each) frees them and keeps peak RSS at aws-cli's level.
+ *   them; streaming 200 MiB thus held 30–50 MiB of dead chunks (on Node 24 up to 150 MiB peak instead
+ *   of ~110). A young-generation collection every 8 MiB moved (~1 ms each) frees them. `--expose-gc` only
+ *   makes V8 install `gc()` in contexts created later; the heap and the generated code are unchanged.
+ * (`--semi-space-growth-factor=1`, once set here, was dropped: beside the collections it saved nothing on
+ * Node 20 and 24 and ≤ 8 MiB on Node 22, for a heap setting changed after start-up.)
  */
-setFlagsFromString('--liftoff-only');
-setFlagsFromString('--semi-space-growth-factor=1');
+if (Number(process.versions.node.split('.')[0]) < 24) setFlagsFromString('--liftoff-only');
 
 const COLLECT_EVERY = 8 * 1024 * 1024;
 let sinceCollect = 0;
