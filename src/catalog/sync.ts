@@ -1,6 +1,5 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import type { NeuroVaultClient } from '../api/client.js';
 import { Collection, Image, MAX_COLLECTIONS, MAX_IMAGES } from '../api/schemas.js';
 import { partialPath } from './location.js';
@@ -50,9 +49,6 @@ const SCHEMAS = { collections: Collection, images: Image } as const;
  * the previous catalogue until the new one is complete and renamed over it.
  */
 export async function syncCatalog(opts: SyncOptions): Promise<SyncResult> {
-  // Parsing and storing ~300 MB of JSON makes many short-lived objects: let the young generation grow
-  // again (v8-tuning.ts keeps it small for file transfers), which halves the time spent collecting.
-  setFlagsFromString('--semi-space-growth-factor=2');
   const now = opts.now ?? Date.now;
   const tmp = partialPath(opts.path);
   await mkdir(dirname(opts.path), { recursive: true, mode: 0o700 });
