@@ -1,9 +1,12 @@
 /**
  * gh-style tables for a terminal: no borders, columns two spaces apart, a light header, and the whole table
  * fitted to the terminal width. When it does not fit, free text gives way first (the widest free-text
- * column is cut with `…`), then other text columns; ids and numbers are never cut.
+ * column is cut with `…`), then other text columns; ids and numbers are never cut. The layout (widths,
+ * cuts) is ours; cli-table3 draws the fitted cells.
  */
 
+import { createRequire } from 'node:module';
+import type CliTable from 'cli-table3';
 import { MAX_LINE, terminalLine } from '../util/terminal-text.js';
 import { cut, displayWidth } from './text.js';
 
@@ -21,6 +24,12 @@ const MIN_TEXT = 3;
 const FREE_TEXT_SOFT = 16;
 const FREE_TEXT_MIN = 8;
 const MIN_HEADER = 6;
+// Rows per cli-table3 table: its layout is quadratic in rows (every cell is checked against the rows above
+// for spans), so a long list is drawn as stacked tables sharing one set of widths.
+const CHUNK = 100;
+const NO_BORDER = Object.fromEntries(
+  ['top', 'top-mid', 'top-left', 'top-right', 'bottom', 'bottom-mid', 'bottom-left', 'bottom-right', 'left', 'left-mid', 'mid', 'mid-mid', 'right', 'right-mid', 'middle'].map((c) => [c, '']),
+);
 
 /**
  * Table cells are for eyes on a terminal: server text may hold newlines (which would break the row) or escape
@@ -43,17 +52,33 @@ export function renderTable(head: string[], rows: string[][], opts: TableOptions
   for (const row of cells) row.forEach((cell, i) => (dataWidths[i] = Math.max(dataWidths[i]!, displayWidth(cell))));
   const widths = heads.map((h, i) => Math.max(displayWidth(h), dataWidths[i]!));
   const shown = fit(widths, dataWidths, kinds, Math.max(1, opts.width));
-  const line = (row: string[], style: (s: string) => string) =>
-    shown
-      .map((col, n) => {
-        const text = cut(row[col]!, widths[col]!);
-        // No padding after the last column: no trailing blanks to copy along with a value.
-        return n === shown.length - 1 ? style(text) : style(text) + ' '.repeat(widths[col]! - displayWidth(text));
-      })
-      .join(GAP)
-      .trimEnd();
+  // Cut here, not by cli-table3, so the cut follows our widths (which err wide) and the `…` rule above.
+  const fitted = (row: string[]) => shown.map((col) => cut(row[col]!, widths[col]!));
   const bold = opts.color ? (s: string) => `\u001b[1m${s}\u001b[22m` : (s: string) => s;
-  return [line(heads, bold), ...cells.map((r) => line(r, (s) => s))].join('\n');
+  const Table = loadCliTable();
+  const options = {
+    chars: NO_BORDER,
+    // cli-table3's own colours go through @colors/colors, which ignores NO_COLOR and a piped stdout; the
+    // caller has decided, so the header arrives already bold (or not) and cli-table3 styles nothing.
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': GAP.length },
+    colWidths: shown.map((col) => widths[col]! + GAP.length),
+  };
+  const lines: string[] = [];
+  // Without borders the stacked tables join seamlessly.
+  for (let start = 0; start === 0 || start < cells.length; start += CHUNK) {
+    const table = new Table(start === 0 ? { ...options, head: fitted(heads).map(bold) } : options);
+    for (const row of cells.slice(start, start + CHUNK)) table.push(fitted(row));
+    // The last column's padding goes: no trailing blanks to copy along with a value.
+    for (const line of table.toString().split('\n')) lines.push(line.trimEnd());
+  }
+  return lines.join('\n');
+}
+
+let cliTable: typeof CliTable | undefined;
+
+// CommonJS, and loaded only when a table is drawn: `--help`, `get` views and every non-table format skip it.
+function loadCliTable(): typeof CliTable {
+  return (cliTable ??= createRequire(import.meta.url)('cli-table3') as typeof CliTable);
 }
 
 /** ids and numbers are never cut; text with spaces is free text, cut first; the rest (URLs, DOIs, codes) after. */

@@ -14,9 +14,11 @@ export function cut(text: string, width: number): string {
   return `${out}…`;
 }
 
-// East Asian wide characters and emoji take two cells. Close to string-width, and erring wide on purpose:
-// too wide only pads a column, too narrow would overflow the line.
-const WIDE = /[\u1100-\u115f\u231a-\u23ff\u2600-\u27bf\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f000}-\u{1faff}\u{20000}-\u{3fffd}]/u;
+// East Asian wide characters and emoji take two cells. Never narrower than string-width (which cli-table3
+// measures with: a cell it finds wider than our column it would cut), erring wide on purpose: too wide
+// only pads a column, too narrow would overflow the line.
+const WIDE =
+  /[\u1100-\u115f\u231a-\u23ff\u25fd-\u25fe\u2600-\u27bf\u2b1b-\u2b1c\u2b50\u2b55\u2e80-\ua4cf\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6\u{1b000}-\u{1b0ff}\u{1f000}-\u{1faff}\u{20000}-\u{3fffd}]/u;
 
 function charWidth(ch: string): number {
   return WIDE.test(ch) ? 2 : 1;
