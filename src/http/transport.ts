@@ -167,6 +167,9 @@ export class Transport {
         try {
           return await reader(res);
         } catch (err) {
+          // A reader may refuse an answer before reading it: the body is destroyed unread, and the abort
+          // error that undici then emits must not crash the process as an unhandled 'error' event.
+          res.body.on('error', () => undefined);
           res.body.destroy();
           if (err instanceof AttemptFailure) throw err;
           const code = errorCode(err);

@@ -215,12 +215,7 @@ export class S3Client {
     const headers: Record<string, string> = {};
     if (opts.range) headers.range = opts.range;
     if (opts.ifMatch) headers['if-match'] = `"${opts.ifMatch}"`;
-    return this.o.transport.read(this.request({ method: 'GET', bucket, key, headers, okStatuses: opts.okStatuses ?? [200, 206] }), (res) => {
-      // A reader may refuse the answer before reading it; the body is then destroyed unread, and its
-      // abort error must not crash the process as an unhandled 'error' event.
-      res.body.on('error', ignore);
-      return reader(res);
-    });
+    return this.o.transport.read(this.request({ method: 'GET', bucket, key, headers, okStatuses: opts.okStatuses ?? [200, 206] }), reader);
   }
 
   /** GET whose body the caller streams (stdout); no retry once the body has started. */
