@@ -54,6 +54,8 @@ export class LiveLine {
   private timer?: NodeJS.Timeout;
   private spinner?: Ora;
   private stopped = false;
+  /** Settles once ora is loaded and the first frame drawn (tests wait on it); at once before `start()`. */
+  started: Promise<void> = Promise.resolve();
   private readonly onExit = () => this.spinner?.stop();
   private readonly width = () => terminalWidth((this.io.stderr as Partial<NodeJS.WriteStream>).columns, this.env);
 
@@ -63,10 +65,7 @@ export class LiveLine {
     private render: (width: number, frame: number) => string,
   ) {}
 
-  /**
-   * Starts drawing after `delayMs` (a wait shorter than that shows nothing at all); the first frame
-   * appears once ora is loaded, which `started` resolves with (tests wait on it).
-   */
+  /** Starts drawing after `delayMs` (a wait shorter than that shows nothing at all), once ora is loaded. */
   start(delayMs = 0): this {
     process.once('exit', this.onExit);
     const begin = () => {
@@ -94,9 +93,6 @@ export class LiveLine {
     }
     return this;
   }
-
-  /** Settles when the first frame is drawn (or at once when the line stopped before its delay). */
-  started: Promise<void> = Promise.resolve();
 
   /** Replaces what the line shows (from the next redraw). */
   set(render: (width: number, frame: number) => string): void {
