@@ -11,8 +11,8 @@ import {
   shortReason,
   type BarState,
 } from '../src/output/progress-render.js';
-import { LiveLine, terminalWidth } from '../src/output/progress-line.js';
-import type { IO } from '../src/output/io.js';
+import { LiveLine } from '../src/output/progress-line.js';
+import { terminalWidth, type IO } from '../src/output/io.js';
 
 const MiB = 1024 * 1024;
 
@@ -141,18 +141,21 @@ describe('live line', () => {
   }
 
   test('width: the stream, else COLUMNS, else 80', () => {
-    assert.equal(terminalWidth(sink(120).io.stderr, {}), 120);
-    assert.equal(terminalWidth(sink(0).io.stderr, { COLUMNS: '60' }), 60);
-    assert.equal(terminalWidth(sink(undefined).io.stderr, { COLUMNS: 'x' }), 80);
+    assert.equal(terminalWidth(120, {}), 120);
+    assert.equal(terminalWidth(0, { COLUMNS: '60' }), 60);
+    assert.equal(terminalWidth(undefined, { COLUMNS: 'x' }), 80);
   });
 
-  test('draws three columns short of the width (room for an echoed ^C), puts notes above, erases itself when stopped', () => {
+  test('draws three columns short of the width (room for an echoed ^C), puts notes above, erases itself when stopped', async () => {
     const s = sink(20);
-    const line = new LiveLine(s.io, {}, (width) => 'y'.repeat(width)).start();
+    const line = new LiveLine(s.io, {}, (width) => `⠋ ${'y'.repeat(width - 2)}`).start();
+    await line.started;
     line.note('a notice');
     line.stop();
     line.stop();
-    assert.equal(s.text(), `\r\x1b[2K${'y'.repeat(17)}\r\x1b[2Ka notice\n${'y'.repeat(17)}\r\x1b[2K`);
+    // ora paints each frame between synchronized-output brackets (DEC mode 2026; ignored where unsupported).
+    const frame = `\x1b[?2026h\r⠋ ${'y'.repeat(15)}\x1b[?2026l`;
+    assert.equal(s.text(), `${frame}\r\x1b[2Ka notice\n${frame}\r\x1b[2K`);
   });
 
   test('a delayed line that stops before its delay writes nothing', () => {

@@ -49,7 +49,7 @@ type Write = (...args: unknown[]) => boolean;
  * The one funnel: a stream whose string writes are redacted before they reach the real one. stdout gets
  * `redactSecrets` only (data stays exact unless it holds our own secret); stderr gets `redactText`.
  * Every other property (isTTY, columns, events) is the real stream's, so spinners and pipes work as before.
- * ora replaces `write` to clear its line before others write: such a hook sits in front of the funnel
+ * A library that replaces `write` (spinners do, to clear their line first) sits in front of the funnel
  * (it calls the redacting write it found), never behind it, so nothing bypasses it and nothing loops.
  */
 export function redactingStream<T extends NodeJS.WritableStream>(stream: T, redact: (text: string) => string): T {

@@ -80,9 +80,9 @@ export function screen(raw: string, cols: number): string[] {
     if (ch === '\r') col = 0;
     else if (ch === '\n') lines[++row] ??= '';
     else if (ch === '\x1b') {
-      const seq = /^\x1b\[[0-9;]*[A-Za-z]/.exec(chars.slice(i, i + 12).join(''))?.[0];
-      if (seq?.endsWith('m')) {
-        // colours: not part of the text
+      const seq = /^\x1b\[\??[0-9;]*[A-Za-z]/.exec(chars.slice(i, i + 12).join(''))?.[0];
+      if (seq?.endsWith('m') || seq === SYNC_BEGIN || seq === SYNC_END) {
+        // colours, and ora's synchronized-output brackets around a frame: not part of the text
       } else if (seq === '\x1b[2K') lines[row] = '';
       else if (seq === '\x1b[K') lines[row] = Array.from(lines[row]!).slice(0, col).join('');
       else throw new Error(`unexpected escape sequence ${JSON.stringify(chars.slice(i, i + 8).join(''))}`);
@@ -98,10 +98,21 @@ export function screen(raw: string, cols: number): string[] {
   return logical.map((l) => l.trimEnd());
 }
 
-/** Every live-line frame drawn: the text after an erase-line that starts with a spinner frame. */
+/** ora paints each frame between these (DEC mode 2026): a terminal without it ignores them. */
+const SYNC_BEGIN = '\x1b[?2026h';
+const SYNC_END = '\x1b[?2026l';
+
+/**
+ * Every live-line frame drawn: the text after a return to column 0 (and the erase of the frame before,
+ * when there was one) that starts with a spinner frame.
+ */
 export function frames(raw: string): string[] {
   return raw
-    .split('\r\x1b[2K')
+    .split(SYNC_BEGIN)
+    .join('')
+    .split(SYNC_END)
+    .join('')
+    .split(/\r(?:\x1b\[2K)?/)
     .map((f) => f.split(/[\r\n]/)[0]!)
     .filter((f) => /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] /.test(f));
 }
