@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { BIN, REPO_ROOT } from './run-cli.js';
+import { BIN, REPO_ROOT, isolatedEnv } from './run-cli.js';
 
 /** util-linux `script` gives the CLI a real terminal (a pty), so the live progress line can be seen. */
 export const HAVE_SCRIPT = spawnSync('script', ['--version']).status === 0;
@@ -14,8 +14,9 @@ export interface TerminalRun {
 export interface TerminalOptions {
   /** Columns of the pty; 0 leaves it without a size (as `script` under CI does). */
   cols: number;
-  home: string;
-  env?: Record<string, string>;
+  /** A private HOME (config and cache go below it); without one, the isolated environment of run-cli. */
+  home?: string;
+  env?: Record<string, string | undefined>;
   /** Called with a function that types on the terminal (`'\x03'` is Ctrl-C). */
   onStart?: (type: (keys: string) => void) => void;
   timeoutMs?: number;
@@ -26,18 +27,11 @@ export function onTerminal(args: string[], opts: TerminalOptions): Promise<Termi
   const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const command = `${opts.cols > 0 ? `stty cols ${opts.cols} rows 40; ` : ''}exec ${quoted}`;
   const home = opts.home;
+  const env = home
+    ? { HOME: home, XDG_CONFIG_HOME: join(home, 'cfg'), XDG_CACHE_HOME: join(home, 'cache'), TERM: 'xterm', ...opts.env }
+    : { TERM: 'xterm', ...opts.env };
   return new Promise((resolve) => {
-    const child = spawn('script', ['-qfec', command, '/dev/null'], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        XDG_CONFIG_HOME: join(home, 'cfg'),
-        XDG_CACHE_HOME: join(home, 'cache'),
-        TERM: 'xterm',
-        ...opts.env,
-      },
-    });
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: REPO_ROOT, env: isolatedEnv(env) });
     let raw = '';
     child.stdout.on('data', (b: Buffer) => (raw += b.toString('utf8')));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
