@@ -7,6 +7,22 @@
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
+// commander require()s node:child_process at load time, which pulls in net, dgram and their bindings
+// (~3 ms of every start), yet spawns only for stand-alone executable subcommands, which we do not have.
+// Its copy gets a stand-in that loads the module on the first spawn.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "exports.spawn = (...args) => require('node:child_process').spawn(...args);",
+      loader: 'js',
+    }));
+  },
+};
+
 const nodeEsm = {
   bundle: true,
   format: 'esm',
@@ -20,6 +36,7 @@ const nodeEsm = {
   // better-sqlite3 is a native addon whose .node file lives there (src/catalog/sqlite.ts).
   external: ['jq-web', 'better-sqlite3'],
   logLevel: 'warning',
+  plugins: [lazyChildProcess],
   // undici is CommonJS and require()s Node's built-ins; ES module chunks have no `require`.
   banner: { js: "import{createRequire as __nvRequire}from'node:module';const require=__nvRequire(import.meta.url);" },
 };
