@@ -4,8 +4,27 @@
 // tests); bin/neurovault.js loads dist/bundle/main.js.
 //   node esbuild.config.mjs                  the CLI, into dist/bundle/
 //   node esbuild.config.mjs <entry> <out>    one more program bundled the same way (bench/download.sh)
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from 'esbuild';
+
+// commander require()s node:child_process at load time, which pulls in net, dgram and their bindings
+// (~3 ms of every start), yet spawns only for stand-alone executable subcommands, which we do not have.
+// Its copy gets a stand-in that loads the module on the first spawn.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "exports.spawn = (...args) => require('node:child_process').spawn(...args);",
+      loader: 'js',
+    }));
+  },
+};
+
+const BANNER = "import{createRequire as __nvRequire}from'node:module';const require=__nvRequire(import.meta.url);";
 
 const nodeEsm = {
   bundle: true,
@@ -20,9 +39,24 @@ const nodeEsm = {
   // better-sqlite3 is a native addon whose .node file lives there (src/catalog/sqlite.ts).
   external: ['jq-web', 'better-sqlite3'],
   logLevel: 'warning',
+  plugins: [lazyChildProcess],
   // undici is CommonJS and require()s Node's built-ins; ES module chunks have no `require`.
-  banner: { js: "import{createRequire as __nvRequire}from'node:module';const require=__nvRequire(import.meta.url);" },
+  banner: { js: BANNER },
 };
+
+/**
+ * Every chunk gets the banner, but only esbuild's runtime chunk (its `__require`) calls `require`: the
+ * others drop it, which spares each start a createRequire per chunk loaded.
+ */
+function dropUnusedRequire(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
+    const file = join(entry.parentPath ?? entry.path, entry.name);
+    const code = readFileSync(file, 'utf8');
+    const rest = code.startsWith(BANNER) ? code.slice(BANNER.length) : undefined;
+    if (rest !== undefined && !/(?<![\w$.])require(?![\w$])/.test(rest)) writeFileSync(file, rest.replace(/^\n/, ''));
+  }
+}
 
 const [entry, outfile] = process.argv.slice(2);
 if (entry !== undefined) {
@@ -38,4 +72,5 @@ if (entry !== undefined) {
     chunkNames: 'chunks/[name]-[hash]',
     splitting: true,
   });
+  dropUnusedRequire('dist/bundle');
 }

@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-import('../dist/bundle/main.js').then((m) => m.main());
+import { main } from '../dist/bundle/main.js';
+
+main();

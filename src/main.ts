@@ -1,7 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { Context } from './cli/context.js';
-import { processIO } from './output/io.js';
-import { InterruptedError } from './errors.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -15,6 +12,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     process.stdout.write(`${packageVersion()}\n`);
     return;
   }
+  const { Context, processIO, InterruptedError, createProgram } = await import('./cli/startup.js');
   const env = process.env;
   const io = processIO(env);
   // `neurovault … | head` closes the pipe early: that is the reader's choice, not an error to report.
@@ -34,7 +32,6 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const ctx = new Context(io, env, controller.signal, packageVersion());
   let code = 0;
   try {
-    const { createProgram } = await import('./cli/program.js');
     await createProgram(ctx).parseAsync(argv, { from: 'user' });
   } catch (err) {
     // Commander ends --help with an exception; there is nothing to report, so load nothing to report it.

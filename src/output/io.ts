@@ -27,10 +27,16 @@ export function processIO(env: NodeJS.ProcessEnv): IO {
     // Every byte the tool prints passes the redaction funnel, whoever wrote it (see http/redact.ts).
     stdout: redactingStream(process.stdout, redactSecrets),
     stderr: redactingStream(process.stderr, redactText),
-    stdin: process.stdin,
+    // process.stdin builds a stream (a socket on a pipe, which keeps the loop busy) on first touch: only
+    // the commands that read it (auth login, s3 cp -) pay for that.
+    get stdin() {
+      return process.stdin;
+    },
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY,
-    stdinIsTTY: Boolean(process.stdin.isTTY),
+    get stdinIsTTY() {
+      return Boolean(process.stdin.isTTY);
+    },
     color: stderrIsTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb',
     width: terminalWidth(process.stdout.columns, env),
   };
