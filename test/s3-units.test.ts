@@ -10,7 +10,8 @@ import { parseEndpoint, parseS3Uri, keyBasename } from '../src/s3/uri.js';
 import { compileFilters, globToRegExp } from '../src/s3/filters.js';
 import { guessContentType } from '../src/s3/mime.js';
 import { parseXml, childText, children, MalformedXmlError } from '../src/s3/xml.js';
-import { etagOf, parseByteCount, serverText } from '../src/s3/server-values.js';
+import { etagOf, parseByteCount } from '../src/s3/server-values.js';
+import { quoted } from '../src/util/terminal-text.js';
 import { describeS3Error, exitCodeForS3 } from '../src/s3/errors.js';
 import { parseSize } from '../src/s3/size.js';
 import { Semaphore, forEachBounded } from '../src/s3/pool.js';
@@ -186,8 +187,8 @@ describe('small pieces', () => {
     for (const bad of ['', 'notanumber', '1e15', 'Infinity', '-5', '1.5', '0x10', '99999999999999999999', String(2 ** 50 + 1)]) {
       assert.equal(parseByteCount(bad), undefined, bad);
     }
-    assert.equal(serverText('a\r\n  b\u001b[31m'), 'a b\\x1b[31m');
-    assert.equal(serverText('x'.repeat(1000), 10), `${'x'.repeat(9)}…`);
+    assert.equal(quoted('a\r\n  b\u001b[31m', 300), 'a b\\x1b[31m');
+    assert.equal(quoted('x'.repeat(1000), 10), `${'x'.repeat(9)}…`);
     assert.equal(etagOf('"d41d8cd98f00b204e9800998ecf8427e-2"'), 'd41d8cd98f00b204e9800998ecf8427e-2');
     assert.equal(etagOf('"a\r\nx-injected: 1"'), undefined, 'no header injection through If-Match');
     assert.equal(describeS3Error(`<Error><Code>AccessDenied</Code><Message>${'m'.repeat(70_000)}`, '')?.code, 'AccessDenied');

@@ -1,6 +1,7 @@
 import type { Transport, TransportRequest, TransportResponse, RequestBody, HttpMethod } from '../http/transport.js';
 import { describeS3Error, s3ErrorFields, S3AnswerError, S3EmbeddedError } from './errors.js';
-import { MAX_XML_BODY, etagOf, parseByteCount, quoteServerValue, serverText } from './server-values.js';
+import { MAX_XML_BODY, etagOf, parseByteCount, quoteServerValue } from './server-values.js';
+import { quoted } from '../util/terminal-text.js';
 import { EMPTY_SHA256, UNSIGNED_PAYLOAD, sha256Hex, signRequest, uriEncode, type Credentials } from './sigv4.js';
 import { MalformedXmlError, child, childText, children, escapeXml, parseXml, type XmlElement } from './xml.js';
 
@@ -359,7 +360,7 @@ export class S3Client {
             // The keys (and the session token) go to the endpoint only, never where a redirect points.
             if (req.url.origin !== url.origin) {
               throw new S3AnswerError(
-                `the server redirected to ${serverText(req.url.origin, 100)}; signed requests are sent to ${url.origin} only`,
+                `the server redirected to ${quoted(req.url.origin, 100)}; signed requests are sent to ${url.origin} only`,
                 'the bucket may be in another region (--region) or on another server (--endpoint-url)',
               );
             }

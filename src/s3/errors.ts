@@ -1,7 +1,8 @@
 import { CliError, ExitCode } from '../errors.js';
 import { HttpError, NetworkError } from '../http/errors.js';
 import { MalformedXmlError, childText, parseXml, type XmlElement } from './xml.js';
-import { serverText } from './server-values.js';
+import { MAX_MESSAGE } from './server-values.js';
+import { quoted } from '../util/terminal-text.js';
 
 /**
  * Turns S3's `<Error><Code/><Message/></Error>` into the transport's {code, detail}, keeping a short,
@@ -17,7 +18,7 @@ export function describeS3Error(text: string, _contentType: string): { detail?: 
       if (!(e instanceof MalformedXmlError)) throw e;
       const code = /<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1];
       const message = /<Message>([^<]{1,4096})/.exec(text)?.[1];
-      return { code: checkedCode(code), detail: message === undefined ? undefined : serverText(message) };
+      return { code: checkedCode(code), detail: message === undefined ? undefined : quoted(message, MAX_MESSAGE) };
     }
   }
   // Anything else (an HTML page, plain text) the transport describes in at most 200 characters.
@@ -27,7 +28,7 @@ export function describeS3Error(text: string, _contentType: string): { detail?: 
 /** The code (when it looks like one) and a printable, cut message of an `<Error>`. */
 export function s3ErrorFields(err: XmlElement): { code?: string; detail?: string } {
   const message = childText(err, 'Message')?.trim();
-  return { code: checkedCode(childText(err, 'Code')), detail: message ? serverText(message) : undefined };
+  return { code: checkedCode(childText(err, 'Code')), detail: message ? quoted(message, MAX_MESSAGE) : undefined };
 }
 
 function checkedCode(code: string | undefined): string | undefined {

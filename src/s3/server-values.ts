@@ -1,3 +1,5 @@
+import { quoted } from '../util/terminal-text.js';
+
 /**
  * Values an S3 server sends that the CLI computes with or prints: each is checked or tamed before use,
  * because the server may be broken or hostile (a size of "1e15" must not become a loop or an allocation,
@@ -23,21 +25,6 @@ export function parseByteCount(text: string | undefined): number | undefined {
 }
 
 /**
- * Server text made fit for one line of an error message: at most `max` characters (cut with "…"), runs of
- * whitespace folded to one space, and other control characters shown as \xNN instead of being obeyed.
- */
-export function serverText(text: string, max = MAX_MESSAGE): string {
-  const cut = text.length > max * 4 ? text.slice(0, max * 4) : text;
-  const clean = cut
-    .replace(/\s+/g, ' ')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
-    .trim();
-  const chars = Array.from(clean);
-  return chars.length > max || cut.length < text.length ? `${chars.slice(0, max - 1).join('')}…` : clean;
-}
-
-/**
  * An ETag without its quotes (s3rver sends them as &quot;…&quot;, which the XML reader has already decoded),
  * or undefined when it could not be sent back in an If-Match header: ETags are visible ASCII without `"`.
  */
@@ -48,5 +35,5 @@ export function etagOf(text: string | undefined): string | undefined {
 
 /** A quoted sample of a value the server got wrong, for "… is not a byte count" messages. */
 export function quoteServerValue(text: string): string {
-  return `"${serverText(text, 40)}"`;
+  return `"${quoted(text, 40)}"`;
 }

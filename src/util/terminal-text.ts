@@ -45,7 +45,7 @@ export function terminalLine(text: string, max = MAX_LINE): string {
   return cut(escapeControls(redactText(head).replace(FOLD, ' ')), max);
 }
 
-/** Server text quoted inside one of our messages: one line, blanks collapsed, at most MAX_QUOTED characters. */
-export function quoted(text: string): string {
-  return terminalLine(text.replace(/\s+/g, ' ').trim(), MAX_QUOTED);
+/** Server text quoted inside one of our messages: one line, blanks collapsed, at most `max` characters. */
+export function quoted(text: string, max = MAX_QUOTED): string {
+  return terminalLine(text.replace(/\s+/g, ' ').trim(), max);
 }
