@@ -49,7 +49,7 @@ export interface TransportOptions {
   /** Max sockets per origin; callers bound their own concurrency below it. */
   connections?: number;
   /** Called before every retry wait of any request (the progress line shows why it waits). */
-  onRetry?: TransportRequest['onRetry'];
+  onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
 }
 
 export interface TransportRequest {
@@ -78,8 +78,6 @@ export interface TransportRequest {
   deadline?: boolean;
   /** Parses an error body for services whose errors are not DRF JSON (S3 XML). */
   describeError?: (text: string, contentType: string) => { detail?: string; code?: string } | undefined;
-  /** Called before each retry wait, so callers can count retries or show them. */
-  onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
   /** Ask for gzip and decode it (capped); set by json(). Files never use it. */
   gzip?: boolean;
 }
@@ -243,7 +241,6 @@ export class Transport {
           this.opts.retryMaxMs * 3,
           err.retryAfterMs ?? backoffDelay(attempt, { baseMs: this.opts.retryBaseMs, maxMs: this.opts.retryMaxMs }),
         );
-        req.onRetry?.({ attempt, delayMs, reason: err.error.message });
         this.opts.onRetry?.({ attempt, delayMs, reason: err.error.message });
         this.opts.log?.(`retry ${attempt}/${this.opts.retries} in ${delayMs} ms: ${err.error.message}`);
         await this.opts.sleep(delayMs, req.signal);
