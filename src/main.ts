@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { restartWithStartupFlags } from './runtime/restart.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -12,6 +13,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     process.stdout.write(`${packageVersion()}\n`);
     return;
   }
+  restartWithStartupFlags();
   const { Context, processIO, InterruptedError, createProgram } = await import('./cli/startup.js');
   const env = process.env;
   const io = processIO(env);
@@ -47,4 +49,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   }
   if (interrupted && code !== 0) code = interrupted === 'SIGINT' ? 130 : 143;
   process.exitCode = code;
+  // Interrupted, the run is over once cleaned up: a handle some layer left open (a pipe still being read)
+  // must not keep the process alive past the second the user was promised.
+  if (interrupted) setTimeout(() => process.exit(code), 500).unref();
 }

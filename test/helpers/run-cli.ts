@@ -16,6 +16,8 @@ export interface RunOptions {
   input?: string | Buffer;
   timeoutMs?: number;
   cwd?: string;
+  /** Leave the child's stdin open (and empty) until it ends, as a terminal or an idle pipe would. */
+  keepStdinOpen?: boolean;
   /** Called once the child is running (e.g. to send it a signal). */
   onSpawn?: (child: import('node:child_process').ChildProcess) => void;
 }
@@ -55,7 +57,7 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
       resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
     if (opts.input !== undefined) child.stdin.end(opts.input);
-    else child.stdin.end();
+    else if (!opts.keepStdinOpen) child.stdin.end();
     opts.onSpawn?.(child);
   });
 }
