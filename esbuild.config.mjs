@@ -1,7 +1,8 @@
 // Bundles the CLI for start-up speed: Node 20 loads ~150 ES modules (zod alone is ~40 files, 50 ms)
 // one by one; as a few chunks the same code starts ~50–100 ms sooner. Commands stay lazily loaded: each
 // dynamic import() becomes its own chunk. Runs after `tsc` (which type-checks and emits dist/ for the
-// tests); bin/neurovault.js loads dist/bundle/main.js.
+// tests); bin/neurovault.cjs loads dist/bundle/quick.cjs, then (for anything but --version and plain help)
+// dist/bundle/main.js.
 //   node esbuild.config.mjs                  the CLI, into dist/bundle/
 //   node esbuild.config.mjs <entry> <out>    one more program bundled the same way (bench/download.sh)
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -72,5 +73,19 @@ if (entry !== undefined) {
     chunkNames: 'chunks/[name]-[hash]',
     splitting: true,
   });
+  // `--version` and plain help, answered by bin/neurovault.cjs before any ES module loads (src/quick-answers.ts).
+  await build({ ...nodeEsm, format: 'cjs', banner: {}, entryPoints: ['dist/src/quick-answers.js'], outfile: 'dist/bundle/quick.cjs' });
   dropUnusedRequire('dist/bundle');
+  await writeHelpIndex('dist/help-index.json');
+}
+
+/** The help index (src/cli/help-index.ts): every command's help page, from the command tree just compiled. */
+async function writeHelpIndex(file) {
+  const { Context } = await import('./dist/src/cli/context.js');
+  const { processIO } = await import('./dist/src/output/io.js');
+  const { createProgram } = await import('./dist/src/cli/program.js');
+  const { buildHelpIndex } = await import('./dist/src/cli/help.js');
+  const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+  const ctx = new Context(processIO({}), {}, new AbortController().signal, version);
+  writeFileSync(file, `${JSON.stringify(buildHelpIndex(createProgram(ctx), version))}\n`);
 }

@@ -16,7 +16,7 @@ trap 'kill $srv 2>/dev/null; rm -rf "$out"' EXIT
 for _ in $(seq 100); do [ -s "$out/standin.json" ] && break; sleep 0.1; done
 url=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).url)' "$out/standin.json")
 export XDG_CACHE_HOME="$out/cache"
-nv="node bin/neurovault.js --base-url $url"
+nv="node bin/neurovault.cjs --base-url $url"
 curl -s "$url/api/images/?limit=1" >/dev/null   # builds the lazily generated images before timing
 
 echo "### Full-size sync"
@@ -36,7 +36,7 @@ echo
 echo "### search \"working memory\" vs --version"
 runs=${RUNS:-15}
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$out/search.json" \
-  "node bin/neurovault.js --version" \
+  "node bin/neurovault.cjs --version" \
   "$nv search \"working memory\" -o tsv" >/dev/null
 node bench/summarize.mjs "$out/search.json" 'neurovault --version (baseline)' 'neurovault search "working memory"'
 max=0

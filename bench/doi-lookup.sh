@@ -19,7 +19,7 @@ export XDG_CACHE_HOME="$out/cache"
 # Timed in a clean environment, as in startup.sh: NODE_EXTRA_CA_CERTS (set on some machines) makes Node 20
 # load a CA bundle at every start, inflating the --version baseline.
 clean=(env -i HOME="$HOME" PATH=/usr/bin:/bin XDG_CACHE_HOME="$XDG_CACHE_HOME" "$(command -v hyperfine)")
-nv="$node bin/neurovault.js --base-url $url"
+nv="$node bin/neurovault.cjs --base-url $url"
 runs=${RUNS:-7}
 
 echo "### DOI lookup, 3,000 collections, ${LATENCY_MS:-50} ms per API request, $("$node" -v)"
@@ -32,6 +32,6 @@ echo
 echo "### Repeat lookup from the cached index"
 $nv collections list --doi $doi -o json -q >/dev/null   # builds the index
 "${clean[@]}" -N --warmup 3 --runs "$((runs * 2))" --export-json "$out/cached.json" \
-  "$node bin/neurovault.js --version" \
+  "$node bin/neurovault.cjs --version" \
   "$nv collections list --doi $doi -o json -q" >/dev/null
 node bench/summarize.mjs "$out/cached.json" 'neurovault --version (baseline)' 'neurovault --doi, cached index'

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin/neurovault.js');
+const BIN = join(ROOT, 'bin/neurovault.cjs');
 const STANDIN = join(ROOT, 'dist/test/standin/cli.js');
 const FLOOR = join(ROOT, 'dist/bench/undici-floor.bundle.js');
 const NODE = process.env.NODE_BIN || process.execPath;

@@ -5,7 +5,7 @@
 // table of medians and the aws/ours ratio (above 1 = we are faster).
 //
 //   node bench/s3-bench.mjs [--rounds 5] [--only up-200M,down-200M,up-500,down-500,up-1K]
-//   NV_BIN=/path/to/bin/neurovault.js overrides the CLI under test, NODE_BIN the node it runs on (default:
+//   NV_BIN=/path/to/bin/neurovault.cjs overrides the CLI under test, NODE_BIN the node it runs on (default:
 //   this process's); s3rver always runs on this process's node.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

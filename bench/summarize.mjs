@@ -1,11 +1,25 @@
 #!/usr/bin/env node
-// Reads a hyperfine --export-json file and prints each command's median (and min–max), plus its ratio
+// Reads hyperfine --export-json files and prints each command's median (and min–max), plus its ratio
 // to the first command (the baseline measured in the same run). The CPU column (user + system, mean) is
 // the steadier figure when other work shares the machine: waiting for a core counts in wall time only.
+// Several files (rounds of the same commands, in the same order) are pooled: rounds interleave the
+// commands, so the machine's drift over a long run hits each alike.
+//   node bench/summarize.mjs <file.json>... [label...]
 import { readFileSync } from 'node:fs';
 
-const [file, ...labels] = process.argv.slice(2);
-const { results } = JSON.parse(readFileSync(file, 'utf8'));
+const args = process.argv.slice(2);
+const files = args.filter((a) => a.endsWith('.json'));
+const labels = args.filter((a) => !a.endsWith('.json'));
+const asArray = (x) => (Array.isArray(x) ? x : [x]);
+const results = [];
+for (const file of files) {
+  JSON.parse(readFileSync(file, 'utf8')).results.forEach((r, i) => {
+    const into = (results[i] ??= { command: r.command, times: [], user: [], system: [] });
+    into.times.push(...r.times);
+    into.user.push(...asArray(r.user));
+    into.system.push(...asArray(r.system));
+  });
+}
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -46,7 +46,7 @@ collection=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$work/s
 
 measure() { # <file> → prints peak RSS in KiB
   NEUROVAULT_TOKEN=$token /usr/bin/time -v -o "$work/time.txt" \
-    "$node" bin/neurovault.js --base-url "$url" images upload --collection "$collection" "$1" \
+    "$node" bin/neurovault.cjs --base-url "$url" images upload --collection "$collection" "$1" \
     --map-type T --modality fMRI-BOLD --name "rss-$RANDOM" -o json >"$work/out.json"
   node -e "const [img] = JSON.parse(require('fs').readFileSync('$work/out.json','utf8')); if (!img || !img.id) process.exit(1)"
   awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/time.txt"

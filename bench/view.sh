@@ -19,10 +19,10 @@ unset KITTY_WINDOW_ID TERM_PROGRAM
 # script(1) costs a pty and a shell: it wraps both --version and view in the TTY pair, so it cancels out.
 hyperfine -N --warmup 3 --runs "${RUNS:-20}" --export-json "$out/view.json" \
   "gunzip -c $map" \
-  'node bin/neurovault.js --version' \
-  "node bin/neurovault.js view $map" \
-  "script -qec 'node bin/neurovault.js --version' /dev/null" \
-  "script -qec 'node bin/neurovault.js view $map' /dev/null" >/dev/null
+  'node bin/neurovault.cjs --version' \
+  "node bin/neurovault.cjs view $map" \
+  "script -qec 'node bin/neurovault.cjs --version' /dev/null" \
+  "script -qec 'node bin/neurovault.cjs view $map' /dev/null" >/dev/null
 node bench/summarize.mjs "$out/view.json" "gunzip -c (baseline)" 'neurovault --version' 'neurovault view, stdout piped' \
   'neurovault --version, stdout a TTY (script)' 'neurovault view, stdout a TTY (script)'
 node -e '

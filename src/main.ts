@@ -1,26 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { exitQuietlyOnClosedStdout, packageVersion } from './runtime/entry.js';
 import { restartWithStartupFlags } from './runtime/restart.js';
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** The composition root: the only place that touches the real process, signals and the exit code. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  // The version is asked for by scripts and health checks; answer without loading the command tree.
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`${packageVersion()}\n`);
-    return;
-  }
+  // --version and plain help requests were answered before this module loaded (src/quick-answers.ts).
+  exitQuietlyOnClosedStdout();
   restartWithStartupFlags();
   const { Context, processIO, InterruptedError, createProgram } = await import('./cli/startup.js');
   const env = process.env;
   const io = processIO(env);
-  // `neurovault … | head` closes the pipe early: that is the reader's choice, not an error to report.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  });
   const controller = new AbortController();
   let interrupted: 'SIGINT' | 'SIGTERM' | undefined;
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
@@ -31,7 +19,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const ctx = new Context(io, env, controller.signal, packageVersion());
+  const ctx = new Context(io, env, controller.signal, packageVersion(new URL('../../', import.meta.url)));
   let code = 0;
   try {
     await createProgram(ctx).parseAsync(argv, { from: 'user' });

@@ -1,10 +1,12 @@
 import { Command, type AddHelpTextContext, type AddHelpTextPosition, type Help, type Option } from 'commander';
-import { wrapWords } from '../output/text.js';
+import type { EventEmitter } from 'node:events';
+import { reflow, renderHelpPage, type HelpPage } from './help-render.js';
+import type { HelpIndex } from './help-index.js';
 
 /**
  * Help that reads well at 80 columns and at 200: commands before options, global options grouped on the
  * top level and, under a command, only the global flags that command uses; every paragraph wrapped to the
- * terminal by commander or by `reflow`.
+ * terminal by help-render.ts.
  */
 
 // The global flags each command reads, by command path; other commands get DEFAULT_GLOBALS.
@@ -48,54 +50,36 @@ export function configureHelpLayout(program: Command, width: () => number): void
       return used.flatMap((flag) => all.filter((o) => o.long === flag));
     },
     formatHelp(this: Help, cmd: Command, helper: Help): string {
-      const termWidth = helper.padWidth(cmd, helper);
-      const item = (term: string, description: string) => helper.formatItem(term, termWidth, description, helper);
-      const out = [`${helper.styleTitle('Usage:')} ${helper.styleUsage(helper.commandUsage(cmd))}`, ''];
-      const description = helper.commandDescription(cmd);
-      if (description) out.push(helper.boxWrap(helper.styleCommandDescription(description), helper.helpWidth ?? 80), '');
-      out.push(
-        ...this.formatItemList(
-          'Arguments:',
-          helper.visibleArguments(cmd).map((a) => item(helper.styleArgumentTerm(helper.argumentTerm(a)), helper.styleArgumentDescription(helper.argumentDescription(a)))),
-          helper,
-        ),
-      );
-      // Commands first: they are what a newcomer looks for; the options of the top level are many.
-      const commands = this.groupItems(cmd.commands as Command[], helper.visibleCommands(cmd), (c) => c.helpGroup() || 'Commands:');
-      commands.forEach((list, group) =>
-        out.push(...this.formatItemList(group, list.map((c) => item(helper.styleSubcommandTerm(helper.subcommandTerm(c)), helper.styleSubcommandDescription(helper.subcommandDescription(c)))), helper)),
-      );
-      const optionItem = (o: Option) => item(helper.styleOptionTerm(helper.optionTerm(o)), helper.styleOptionDescription(helper.optionDescription(o)));
-      const options = this.groupItems(cmd.options as Option[], helper.visibleOptions(cmd), (o) => o.helpGroupHeading ?? 'Options:');
-      options.forEach((list, group) => out.push(...this.formatItemList(group, list.map(optionItem), helper)));
-      const globals = helper.visibleGlobalOptions(cmd);
-      if (globals.length > 0) out.push(...this.formatItemList('Global options used here (all: neurovault --help):', globals.map(optionItem), helper));
-      return out.join('\n');
+      return renderHelpPage(helpPageOf(cmd, helper), helper.helpWidth ?? 80);
     },
   });
   program.configureOutput({ getOutHelpWidth: width, getErrHelpWidth: width });
 }
 
-/**
- * Text after a command's options, wrapped to the terminal: consecutive lines that do not start with a space
- * are one paragraph (joined, then wrapped); indented lines (examples, layouts) are kept as they are.
- */
-export function reflow(text: string, width: number): string {
-  const out: string[] = [];
-  let paragraph: string[] = [];
-  const flush = () => {
-    if (paragraph.length > 0) out.push(...wrapWords(paragraph.join(' '), Math.max(40, width)));
-    paragraph = [];
+/** The page of a command of the live tree, through the program's configured helper. */
+export function helpPageOf(cmd: Command, helper: Help): HelpPage {
+  const sections: HelpPage['sections'] = [];
+  const add = (title: string, items: [string, string][]) => {
+    if (items.length > 0) sections.push({ title, items });
   };
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith(' ')) {
-      flush();
-      out.push(line);
-    } else paragraph.push(line.trim());
-  }
-  flush();
-  return out.join('\n');
+  add('Arguments:', helper.visibleArguments(cmd).map((a) => [helper.styleArgumentTerm(helper.argumentTerm(a)), helper.styleArgumentDescription(helper.argumentDescription(a))]));
+  // Commands first: they are what a newcomer looks for; the options of the top level are many.
+  helper
+    .groupItems(cmd.commands as Command[], helper.visibleCommands(cmd), (c) => c.helpGroup() || 'Commands:')
+    .forEach((list, title) => add(title, list.map((c) => [helper.styleSubcommandTerm(helper.subcommandTerm(c)), helper.styleSubcommandDescription(helper.subcommandDescription(c))])));
+  const option = (o: Option): [string, string] => [helper.styleOptionTerm(helper.optionTerm(o)), helper.styleOptionDescription(helper.optionDescription(o))];
+  helper.groupItems(cmd.options as Option[], helper.visibleOptions(cmd), (o) => o.helpGroupHeading ?? 'Options:').forEach((list, title) => add(title, list.map(option)));
+  add('Global options used here (all: neurovault --help):', helper.visibleGlobalOptions(cmd).map(option));
+  const description = helper.commandDescription(cmd);
+  return {
+    usage: helper.styleUsage(helper.commandUsage(cmd)),
+    description: description ? helper.styleCommandDescription(description) : '',
+    sections,
+    after: AFTER_TEXTS.get(cmd) ?? [],
+  };
 }
+
+const AFTER_TEXTS = new WeakMap<Command, string[]>();
 
 /**
  * The program's Command class: every subcommand is one too (commander's `createCommand`), and help text
@@ -109,8 +93,26 @@ export function helpAwareCommand(width: () => number): new (name?: string) => Co
     }
 
     override addHelpText(position: AddHelpTextPosition, text: string | ((context: AddHelpTextContext) => string)): this {
+      if (position === 'after' && typeof text === 'string') AFTER_TEXTS.set(this, [...(AFTER_TEXTS.get(this) ?? []), text]);
       return super.addHelpText(position, typeof text === 'string' ? () => reflow(text, width()) : text);
     }
   }
   return NvCommand;
+}
+
+/** Every page the index can serve, keyed by command path ('' for the program). */
+export function buildHelpIndex(program: Command, version: string): HelpIndex {
+  const pages: Record<string, HelpPage> = {};
+  const walk = (cmd: Command, path: string[], inheritedHooks: boolean) => {
+    const listeners = (event: string) => (cmd as unknown as EventEmitter).listenerCount(event);
+    // Help drawn by listeners other than plain after-texts (before-texts, callbacks, texts for all
+    // subcommands) is not data; such pages stay with the tree.
+    const allHooks = inheritedHooks || listeners('beforeAllHelp') > 0 || listeners('afterAllHelp') > 0;
+    const page = helpPageOf(cmd, cmd.createHelp());
+    const plain = !allHooks && listeners('beforeHelp') === 0 && listeners('afterHelp') === page.after.length;
+    if (plain) pages[path.join(' ')] = page;
+    for (const sub of cmd.commands) walk(sub, [...path, sub.name()], allHooks);
+  };
+  walk(program, [], false);
+  return { version, pages };
 }

@@ -1,4 +1,7 @@
 import { redactSecrets, redactText, redactingStream } from '../http/redact.js';
+import { terminalWidth } from './text.js';
+
+export { terminalWidth };
 
 /** The streams a command may touch, with their TTY state; tests pass buffers instead of the real ones. */
 export interface IO {
@@ -12,13 +15,6 @@ export interface IO {
   color: boolean;
   /** Columns a table may use: the terminal's width, else $COLUMNS, else 80 (absent: 80). */
   width?: number;
-}
-
-/** The terminal's width (stdout's), else $COLUMNS (a terminal that reports 0, or a pipe the user sized), else 80. */
-export function terminalWidth(columns: number | undefined, env: NodeJS.ProcessEnv): number {
-  if (columns !== undefined && columns > 0) return columns;
-  const fromEnv = Number(env.COLUMNS);
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 80;
 }
 
 export function processIO(env: NodeJS.ProcessEnv): IO {
