@@ -26,7 +26,7 @@ const ROUNDS = Number(opt('rounds', process.env.ROUNDS ?? 5));
 const ONLY = opt('only', '')?.split(',').filter(Boolean);
 const AWS = '/usr/bin/aws';
 const TIME = '/usr/bin/time';
-const NV = process.env.NV_BIN ?? join(repo, 'bin', 'neurovault.js');
+const NV = process.env.NV_BIN ?? join(repo, 'bin', 'neurovault.cjs');
 const NODE = process.env.NODE_BIN || process.execPath;
 const MiB = 1024 * 1024;
 
