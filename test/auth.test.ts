@@ -122,6 +122,25 @@ describe('auth login/status/logout against the stand-in', () => {
     assert.equal(JSON.parse(await readFile(configFile, 'utf8')).token, TOKEN);
   });
 
+  test('Ctrl-C while login --with-token waits on an idle stdin exits 130 at once, nothing sent or saved', async () => {
+    let sentAt = 0;
+    const r = await runCli(['--base-url', nv.url, 'auth', 'login', '--with-token'], {
+      env: { XDG_CONFIG_HOME: join(home, 'cfg') },
+      keepStdinOpen: true,
+      timeoutMs: 20_000,
+      onSpawn: (child) =>
+        setTimeout(() => {
+          sentAt = Date.now();
+          child.kill('SIGINT');
+        }, 1500),
+    });
+    const took = Date.now() - sentAt;
+    assert.equal(r.code, 130, r.stderr);
+    assert.ok(took < 3000, `exited ${took} ms after SIGINT`);
+    assert.equal(nv.requests.length, 0);
+    await assert.rejects(stat(configFile));
+  });
+
   test('login rejects empty input and pasted "Token <key>" before any request', async () => {
     for (const input of ['', '\n', `Token ${TOKEN}`]) {
       const r = await cli(['auth', 'login', '--with-token'], { input });

@@ -6,6 +6,7 @@ import type { CompletedPart } from './client.js';
 import { forEachBounded } from './pool.js';
 import { noteBytesMoved } from '../runtime/v8-tuning.js';
 import { MAX_PARTS, partSizeFor, type TransferSettings } from './transfer.js';
+import { untilAborted } from '../util/abortable-read.js';
 
 // Small files are read whole (one read, one request); bigger ones stream from disk so memory stays flat.
 const READ_WHOLE_BELOW = 1024 * 1024;
@@ -137,41 +138,23 @@ async function* counted(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   }
 }
 
-/**
- * Fixed-size chunks out of a stream; the last one may be shorter. Each read also ends on `signal`: an idle
- * pipe (`s3 cp -` fed by a command that has not written yet) must not hold Ctrl-C until it closes.
- */
+/** Fixed-size chunks out of a stream; the last one may be shorter. Reading ends on `signal` too. */
 async function* chunker(input: AsyncIterable<Uint8Array>, size: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
-  const pieces = input[Symbol.asyncIterator]();
-  const aborted = new Promise<never>((_, reject) => {
-    if (signal?.aborted) reject(signal.reason);
-    signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-  aborted.catch(() => undefined);
   let buf = Buffer.allocUnsafe(size);
   let filled = 0;
-  try {
-    for (let next = await Promise.race([pieces.next(), aborted]); !next.done; next = await Promise.race([pieces.next(), aborted])) {
-      const piece = next.value;
-      let offset = 0;
-      while (offset < piece.length) {
-        const n = Math.min(size - filled, piece.length - offset);
-        buf.set(piece.subarray(offset, offset + n), filled);
-        filled += n;
-        offset += n;
-        if (filled === size) {
-          yield buf;
-          buf = Buffer.allocUnsafe(size);
-          filled = 0;
-        }
+  for await (const piece of untilAborted(input, signal)) {
+    let offset = 0;
+    while (offset < piece.length) {
+      const n = Math.min(size - filled, piece.length - offset);
+      buf.set(piece.subarray(offset, offset + n), filled);
+      filled += n;
+      offset += n;
+      if (filled === size) {
+        yield buf;
+        buf = Buffer.allocUnsafe(size);
+        filled = 0;
       }
     }
-  } finally {
-    // A stream's iterator cannot be returned while its read is pending (an async generator runs `return`
-    // at its next yield), and a pipe left open keeps the process alive: destroy the stream itself.
-    const stream = input as { destroy?: () => void };
-    if (typeof stream.destroy === 'function') stream.destroy();
-    else pieces.return?.().catch(() => undefined);
   }
   if (filled > 0) yield buf.subarray(0, filled);
 }

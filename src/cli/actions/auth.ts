@@ -1,3 +1,4 @@
+import { untilAborted } from '../../util/abortable-read.js';
 import { terminalLine } from '../../util/terminal-text.js';
 import type { Context } from '../context.js';
 import { NeuroVaultClient } from '../../api/client.js';
@@ -57,7 +58,7 @@ export async function runAuthLogin(opts: AuthLoginOptions, ctx: Context): Promis
   const { io, globals } = ctx;
   let token: string;
   if (opts.withToken) {
-    token = await readTokenFromStdin(io);
+    token = await readTokenFromStdin(io, ctx.signal);
   } else if (io.stdinIsTTY && io.stderrIsTTY) {
     io.stderr.write(`Paste your NeuroVault API token (from ${tokenPage(ctx)}); it will not be shown.\n`);
     token = await promptHidden(io, 'Token: ');
@@ -140,13 +141,13 @@ async function whoAmI(ctx: Context, token: string): Promise<User> {
   return new NeuroVaultClient(transport, ctx.globals.baseUrl, { warn: (m) => ctx.warn(m) }).user(ctx.signal);
 }
 
-async function readTokenFromStdin(io: IO): Promise<string> {
+async function readTokenFromStdin(io: IO, signal: AbortSignal): Promise<string> {
   if (io.stdinIsTTY) {
     io.stderr.write('Reading the token from standard input; end with Ctrl-D.\n');
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of io.stdin) {
+  for await (const chunk of untilAborted(io.stdin, signal)) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     size += buf.length;
     if (size > MAX_TOKEN_INPUT) {
