@@ -76,7 +76,7 @@ if (entry !== undefined) {
   // `--version` and plain help, answered by bin/neurovault.cjs before any ES module loads (src/quick-answers.ts).
   await build({ ...nodeEsm, format: 'cjs', banner: {}, entryPoints: ['dist/src/quick-answers.js'], outfile: 'dist/bundle/quick.cjs' });
   dropUnusedRequire('dist/bundle');
-  await writeHelpIndex('dist/help-index.json');
+  await writeHelpIndex('dist/bundle/help-index.json');
 }
 
 /** The help index (src/cli/help-index.ts): every command's help page, from the command tree just compiled. */

@@ -18,5 +18,5 @@ export function answerQuickly(argv: readonly string[], root: URL): boolean {
   const path = helpRequestPath(argv);
   if (path === undefined) return false;
   exitQuietlyOnClosedStdout();
-  return printHelpFromIndex(new URL('dist/help-index.json', root), packageVersion(root), path);
+  return printHelpFromIndex(new URL('dist/bundle/help-index.json', root), packageVersion(root), path);
 }

@@ -12,8 +12,8 @@ import { helpRequestPath } from '../src/cli/help-request.js';
 import type { IO } from '../src/output/io.js';
 import { runCli } from './helpers/run-cli.js';
 
-// The index the build wrote (npm run build → esbuild.config.mjs), beside dist/test.
-const INDEX = new URL('../help-index.json', import.meta.url);
+// The index the build wrote (npm run build → esbuild.config.mjs), in the bundle.
+const INDEX = new URL('../bundle/help-index.json', import.meta.url);
 const VERSION = (JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The command tree as the CLI builds it, printing into a string at `width` columns. */

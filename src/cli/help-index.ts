@@ -4,11 +4,11 @@ import { renderAfterTexts, renderHelpPage, type HelpPage } from './help-render.j
 
 /**
  * The help index: every command's help page as data, written at build time from the command tree
- * (`buildHelpIndex` in help.ts, run by esbuild.config.mjs) into dist/help-index.json. A plain help
- * request is drawn from it at the terminal's width without loading commander or building the tree —
- * most of `--help`'s start-up cost (README, "Start-up") — by the layout the tree uses (help-render.ts),
- * so the bytes are the same (test/help-index.test.ts compares every page at several widths). A page it
- * lacks, or a missing, unreadable or other build's index, falls back to the tree.
+ * (`buildHelpIndex` in help.ts, run by esbuild.config.mjs) into dist/bundle/help-index.json, shipped with
+ * the bundle. A plain help request is drawn from it at the terminal's width without loading commander or
+ * building the tree — most of `--help`'s start-up cost (README, "Start-up") — by the layout the tree
+ * uses (help-render.ts), so the bytes are the same (test/help-index.test.ts compares every page at
+ * several widths). A page it lacks, or a missing, unreadable or other build's index, goes to the tree.
  */
 export interface HelpIndex {
   version: string;
