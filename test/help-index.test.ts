@@ -93,6 +93,26 @@ describe('help from the build-time index (src/cli/help-index.ts)', () => {
     }
   });
 
+  test('help for a mistyped command names the typo and the closest command (exit 2), not the parent’s help', async () => {
+    const cases: [string[], RegExp][] = [
+      [['colections', '--help'], /unknown command 'colections'[\s\S]*Did you mean collections\?/],
+      [['collections', 'lst', '-h'], /unknown command 'lst'[\s\S]*Did you mean list\?/],
+      [['help', 'colections'], /unknown command 'colections'[\s\S]*Did you mean collections\?/],
+      [['help', 's3', 'copy'], /unknown command 'copy'/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await runCli(argv);
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.equal(r.stdout, '', argv.join(' '));
+      assert.match(r.stderr, message, argv.join(' '));
+      assert.doesNotMatch(r.stderr, /Usage:/, argv.join(' '));
+    }
+    // A real command with arguments before --help still gets its help.
+    const ok = await runCli(['s3', 'cp', 'a', 'b', '--help']);
+    assert.equal(ok.code, 0);
+    assert.match(ok.stdout, /^Usage: neurovault s3 cp/);
+  });
+
   test('a missing, unreadable or other build’s index, or a path it lacks, is not served', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nv-help-index-'));
     const other = join(dir, 'other.json');

@@ -116,3 +116,25 @@ export function buildHelpIndex(program: Command, version: string): HelpIndex {
   walk(program, [], false);
   return { version, pages };
 }
+
+/**
+ * A help request for a command that does not exist (`colections --help`, `collections lst -h`,
+ * `help colections`) would get its parent's help, or the program's on stderr, with no word about the
+ * typo. Without the help flag commander reports the unknown command with its suggestion (exit 2): the
+ * words are returned that way. Only the leading words are read, up to the first option or a command that
+ * takes arguments; any other line is returned as it is.
+ */
+export function unknownCommandOverHelp(program: Command, argv: readonly string[]): readonly string[] {
+  const isHelp = (a: string) => a === '--help' || a === '-h';
+  const viaHelpCommand = argv[0] === 'help';
+  if (!viaHelpCommand && !argv.some(isHelp)) return argv;
+  const words = viaHelpCommand ? argv.slice(1) : argv;
+  let cmd = program;
+  for (const word of words) {
+    if (word.startsWith('-') || cmd.commands.length === 0) return argv;
+    const sub = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!sub) return words.filter((a) => !isHelp(a));
+    cmd = sub;
+  }
+  return argv;
+}

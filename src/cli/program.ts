@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { Context } from './context.js';
 import { prepareArgv, resolveGlobals } from './globals.js';
-import { configureHelpLayout, helpAwareCommand } from './help.js';
+import { configureHelpLayout, helpAwareCommand, unknownCommandOverHelp } from './help.js';
 import { terminalLine } from '../util/terminal-text.js';
 import { registerCollections } from './commands/collections.js';
 import { registerImages } from './commands/images.js';
@@ -83,9 +83,10 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 auth, 4 not found, 5 integrity, 130 inte
   registerView(program, ctx);
   registerCompletion(program, ctx);
   program.hook('postAction', async () => afterAction?.());
-  // `--json [fields]` and `help a b` need a look at the words before commander parses them.
+  // `--json [fields]`, `help a b` and help for a mistyped command need a look at the words first.
   const parseAsync = program.parseAsync.bind(program);
-  program.parseAsync = (argv, options) => parseAsync(prepareArgv(argv ?? [], commandNames(program)), options);
+  program.parseAsync = (argv, options) =>
+    parseAsync(prepareArgv(unknownCommandOverHelp(program, argv ?? []), commandNames(program)), options);
   return program;
 }
 
