@@ -4,8 +4,9 @@ import { restartWithStartupFlags } from './runtime/restart.js';
 /** The composition root: the only place that touches the real process, signals and the exit code. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   // --version and plain help requests were answered before this module loaded (src/quick-answers.ts).
-  exitQuietlyOnClosedStdout();
+  // First, before anything is loaded or opened in a process that may be replaced.
   restartWithStartupFlags();
+  exitQuietlyOnClosedStdout();
   const { Context, processIO, InterruptedError, createProgram } = await import('./cli/startup.js');
   const env = process.env;
   const io = processIO(env);

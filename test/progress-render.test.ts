@@ -12,7 +12,8 @@ import {
   type BarState,
 } from '../src/output/progress-render.js';
 import { LiveLine } from '../src/output/progress-line.js';
-import { terminalWidth, type IO } from '../src/output/io.js';
+import type { IO } from '../src/output/io.js';
+import { terminalWidth } from '../src/output/text.js';
 
 const MiB = 1024 * 1024;
 

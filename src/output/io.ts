@@ -1,8 +1,6 @@
 import { redactSecrets, redactText, redactingStream } from '../http/redact.js';
 import { terminalWidth } from './text.js';
 
-export { terminalWidth };
-
 /** The streams a command may touch, with their TTY state; tests pass buffers instead of the real ones. */
 export interface IO {
   stdout: NodeJS.WritableStream;

@@ -1,5 +1,6 @@
 import type { Ora } from 'ora';
-import { terminalWidth, type IO } from './io.js';
+import type { IO } from './io.js';
+import { terminalWidth } from './text.js';
 import { SPINNER_FRAMES, fit, frameChar } from './progress-render.js';
 
 /** At most ten redraws a second: a 500-file download must not spend its time painting the terminal. */

@@ -2,11 +2,11 @@
  * Start-up flags for the commands that move bodies, on Node 24.
  *
  * On Node 20 and 22, v8-tuning.ts keeps undici's WebAssembly HTTP parser on baseline code by setting
- * `--liftoff-only` at run time. Node 24 (V8 13) ignores it there, so its TurboFan re-compile of the parser,
- * Maglev's code and a young generation grown to 16 MiB put S3 transfers 3–21 MiB above aws-cli's peak RSS
- * (`bench/s3.sh`). Given at start-up the same settings hold (measured on 24.22, 2 interleaved rounds,
- * MiB: 200 MiB upload 106 → 85, 200 MiB download 102 → 94, 500-file upload 90 → 73, 500-file download
- * 94 → 73; README "Node versions"). So a transfer command re-starts itself once, before it has loaded,
+ * `--liftoff-only` at run time. Node 24 (V8 13) ignores it there, so its TurboFan re-compile of the parser
+ * put S3 transfers 3–21 MiB above aws-cli's peak RSS (`bench/s3.sh`). Given at start-up, with a 1 MiB
+ * young generation and Maglev off, they fall below it (24.22, `bench/s3.sh --rounds 3`, MiB: 200 MiB
+ * upload 103 → 86, 200 MiB download 109 → 88, 500-file upload 90 → 72, 500-file download 96 → 74; each
+ * flag's share in README "Node versions"). So a transfer command re-starts itself once, before it has loaded,
  * printed or sent anything, with the flags on the command line: `process.execve` replaces the process in
  * place, keeping its pid, stdio and environment, so signals, Ctrl-C and the exit code stay the process's
  * own. The price is one more node start-up (~40 ms) on those commands only.

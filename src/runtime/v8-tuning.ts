@@ -10,7 +10,8 @@ import { runInNewContext } from 'node:vm';
  *   that makes a request, on Node 22 10–20 MiB to long transfers. `--liftoff-only` keeps the baseline
  *   code, fast enough for headers. It only decides how WebAssembly is compiled and is set before the
  *   first module is. On Node 24 (V8 13) setting it at run time measurably changes nothing, and Node warns
- *   against flags changed after start-up, so it is not set there.
+ *   against flags changed after start-up, so it is not set there: the transfer commands get it at start-up
+ *   instead (restart.ts).
  * - Body chunks live outside the JS heap, and V8 only counts them toward a collection after ~64 MiB of
  *   them; streaming 200 MiB thus held 30–50 MiB of dead chunks (on Node 24 up to 150 MiB peak instead
  *   of ~110). A young-generation collection every 8 MiB moved (~1 ms each) frees them. `--expose-gc` only
