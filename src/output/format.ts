@@ -11,6 +11,8 @@ export interface FormatOptions {
   allFields?: boolean;
   /** `--json a,b`: json/ndjson objects keep only these fields (dotted paths allowed), in this order. */
   pick?: string[];
+  /** Table columns that give way first on a narrow screen, the first listed first. */
+  dropFirst?: readonly string[];
 }
 
 /**
@@ -31,7 +33,7 @@ export async function writeRecords(
     const columns = columnsFor(opts.columns, all[0]);
     const [{ renderTable }, human] = await Promise.all([import('./table.js'), screenHumanizer(io)]);
     const rows = all.map((r) => columns.map((c) => screenText(c, getPath(r, c), human)));
-    const drawn = renderTable(columns, rows, { width: io.width ?? 80, color: opts.color });
+    const drawn = renderTable(columns, rows, { width: io.width ?? 80, color: opts.color, dropFirst: opts.dropFirst });
     return (await out.write(`${drawn}\n`)) && (await out.flush()) ? all.length : 0;
   }
   let count = 0;

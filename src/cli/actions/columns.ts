@@ -6,6 +6,13 @@ import type { WhereClause } from '../../filter/where.js';
 /** Default table/csv/tsv columns per object kind; `--columns` replaces them. */
 export const COLLECTION_COLUMNS = ['id', 'name', 'DOI', 'number_of_images', 'owner_name', 'modify_date'];
 export const IMAGE_COLUMNS = ['id', 'collection_id', 'name', 'image_type', 'map_type', 'modality', 'file_size'];
+/**
+ * The default columns that give way on a narrow screen, the first listed first, so that a name stays
+ * readable (gh's column priorities). Columns the user chose with `--columns` keep their place.
+ */
+export const LOW_VALUE_COLUMNS = [
+  'modify_date', 'add_date', 'owner_name', 'modality', 'image_type', 'file_size', 'number_of_images', 'matched', 'collection_id', 'DOI', 'map_type',
+];
 
 /** The format options of a list or `get`: `get` on a screen shows every field unless `--columns` chose. */
 export function outputOptions(ctx: Context, defaults: string[], kind: 'list' | 'get'): FormatOptions {
@@ -16,6 +23,7 @@ export function outputOptions(ctx: Context, defaults: string[], kind: 'list' | '
     color: g.color,
     allFields: kind === 'get' && g.columns === undefined,
     pick: g.jsonFields,
+    dropFirst: g.columns ? undefined : LOW_VALUE_COLUMNS,
   };
 }
 

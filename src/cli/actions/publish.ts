@@ -20,6 +20,7 @@ import {
 import { CliError, ExitCode, UsageError } from '../../errors.js';
 import { HttpError, NetworkError } from '../../http/errors.js';
 import { writeObject, writeRecords } from '../../output/format.js';
+import { LOW_VALUE_COLUMNS } from './columns.js';
 import { checkNiftiFile, type CheckedFile } from '../../upload/inspect.js';
 import { GzipScratch } from '../../upload/gzip.js';
 import { buildImageForm } from '../../upload/form.js';
@@ -221,6 +222,7 @@ export async function runImagesUpload(paths: string[], opts: ImagesUploadOptions
     format: ctx.globals.output,
     columns: ctx.globals.columns ?? IMAGE_COLUMNS,
     color: ctx.globals.color,
+    dropFirst: ctx.globals.columns ? undefined : LOW_VALUE_COLUMNS,
   });
   if (failure !== undefined) {
     throw uploadFailure(failure, ctx, { path: current?.file.path, index: currentIndex, total: plan.length, uploaded: created.length });
