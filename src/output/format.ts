@@ -164,7 +164,7 @@ export class Output {
     this.state = stateOf(stream);
   }
 
-  async write(text: string): Promise<boolean> {
+  async write(text: string | Uint8Array): Promise<boolean> {
     if (!this.open()) return false;
     let ok = true;
     this.last = new Promise((resolve) => {

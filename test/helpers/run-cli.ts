@@ -8,6 +8,8 @@ export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
+  /** stdout as bytes, for binary output (`view --png -`). */
+  stdoutBytes: Buffer;
   stderr: string;
 }
 
@@ -54,7 +56,8 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      const bytes = Buffer.concat(out);
+      resolve({ code, signal, stdout: bytes.toString('utf8'), stdoutBytes: bytes, stderr: Buffer.concat(err).toString('utf8') });
     });
     if (opts.input !== undefined) child.stdin.end(opts.input);
     else if (!opts.keepStdinOpen) child.stdin.end();

@@ -12,6 +12,7 @@ import { volumeStats } from '../../view/stats.js';
 import { buildModel, describe } from '../../view/model.js';
 import * as compose from '../../view/compose.js';
 import { terminalLine } from '../../util/terminal-text.js';
+import { Output } from '../../output/format.js';
 
 /** NeuroVault map types drawn with the diverging colour map even when they hold no negative value. */
 const STATISTIC_MAP = /^(t|z|f|chi squared) map$/i;
@@ -44,8 +45,12 @@ function parseSettings(flags: ViewFlags, colour: boolean, ctx: Context): Setting
   if (!(DISPLAYS as readonly string[]).includes(mode)) {
     throw new UsageError(`invalid --display "${flags.display}": use ${DISPLAYS.join(', ')}`);
   }
-  if (flags.png !== undefined && flags.png.trim() === '') throw new UsageError('--png needs a file name');
+  if (flags.png !== undefined && flags.png.trim() === '') throw new UsageError('--png needs a file name (or - for stdout)');
   const g = ctx.globals;
+  if (flags.png === '-') {
+    if (ctx.io.stdoutIsTTY) throw new UsageError('--png - writes a PNG to stdout, which is a terminal', { hint: 'pipe it (--png - | display) or give a file name' });
+    if (g.outputExplicit) throw new UsageError(`--png - and -o ${g.output} would both write to stdout`);
+  }
   if (g.outputExplicit && g.output !== 'json' && g.output !== 'ndjson') {
     throw new UsageError(`view prints a picture; -o takes json or ndjson here, not ${g.output}`);
   }
@@ -94,8 +99,14 @@ export async function runView(input: string, flags: ViewFlags, colour: boolean, 
   const g = ctx.globals;
 
   if (settings.png !== undefined) {
-    const image = await compose.rgbImage(model, ctx.signal);
+    const { figure } = await import('../../view/figure.js');
+    const image = await figure(model, ctx.signal);
     const png = await compose.encodePng(image, { Title: title, Description: compose.headerLines(model).join('\n') });
+    if (settings.png === '-') {
+      const out = new Output(ctx.io.stdout);
+      if (await out.write(png)) await out.flush();
+      return;
+    }
     await writeFileAtomic(settings.png, png);
     if (!g.quiet) ctx.warn(`wrote ${settings.png} (${image.width}×${image.height} pixels)`);
   }

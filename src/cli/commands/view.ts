@@ -16,7 +16,7 @@ export function registerView(program: Command, ctx: Context): void {
     .argument('<ref|file>', 'a .nii/.nii.gz file, or an image (id, TOKEN-id, image:<id> or URL) fetched into the cache first')
     .option('--cut <x,y,z>', 'slice through this point in mm (the image\'s sform/qform space) instead of the peak')
     .option('--threshold <t>', 'colour only |value| > t; the rest of the map is grey')
-    .option('--png <file>', 'write the picture to a PNG file instead of the terminal')
+    .option('--png <file>', 'write the picture to a PNG file instead of the terminal (- for stdout): titled, with sides, coordinates, cross-hairs and a numbered colour bar')
     .option('--display <mode>', 'auto, blocks (24-bit colour half-blocks), ascii, kitty or iterm', 'auto')
     .addHelpText(
       'after',
