@@ -85,8 +85,9 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 auth, 4 not found, 5 integrity, 130 inte
   program.hook('postAction', async () => afterAction?.());
   // `--json [fields]`, `help a b` and help for a mistyped command need a look at the words first.
   const parseAsync = program.parseAsync.bind(program);
+  // Bare `neurovault` prints the help on stdout and exits 0, as gh does, when the help index did not answer.
   program.parseAsync = (argv, options) =>
-    parseAsync(prepareArgv(unknownCommandOverHelp(program, argv ?? []), commandNames(program)), options);
+    parseAsync(argv?.length === 0 ? ['--help'] : prepareArgv(unknownCommandOverHelp(program, argv ?? []), commandNames(program)), options);
   return program;
 }
 
