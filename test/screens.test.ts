@@ -56,4 +56,36 @@ describe('screens at 40, 80, 120 and 200 columns on a real terminal', () => {
       else assert.ok(lines.some((l) => /^url +http/.test(l) && url.test(l)), lines.join('\n'));
     }
   });
+
+  ttyTest('TERM=dumb: no escape sequence at all (no spinner, bar, erase or synchronised output), on every screen', async () => {
+    const out = join(work, 'dumb');
+    const runs: string[][] = [
+      ['download', String(nv.sixtyCollectionId), '--out', out, '--max-images', '6'],
+      ['verify', out],
+      ['collections', 'list', '--limit', '3'],
+      ['images', 'get', '24375'],
+      ['view', '396069', '--threshold', '3'],
+      ['view', '396069', '--png', '-'],
+    ];
+    for (const args of runs) {
+      const run = await onTerminal(['--base-url', nv.url, ...args], { cols: 80, env: { TERM: 'dumb', XDG_CACHE_HOME: join(work, 'cache') } });
+      assert.equal(run.code, args.includes('-') ? 2 : 0, `${args.join(' ')}: ${run.raw}`);
+      assert.doesNotMatch(run.raw, /\x1b/, `${args.join(' ')}: ${JSON.stringify(run.raw.slice(0, 300))}`);
+      assert.doesNotMatch(run.raw, /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏█░▀▄]/, args.join(' '));
+    }
+  });
+
+  ttyTest('NO_COLOR on a terminal: tables and view draw no colour', async () => {
+    for (const args of [['collections', 'list', '--limit', '3'], ['view', '396070'], ['images', 'get', '396070']]) {
+      const run = await onTerminal(['--base-url', nv.url, ...args], { cols: 80, env: { NO_COLOR: '1', XDG_CACHE_HOME: join(work, 'cache') } });
+      assert.equal(run.code, 0, run.raw);
+      assert.doesNotMatch(run.raw, /\x1b\[[0-9;]*m/, args.join(' '));
+    }
+  });
+
+  ttyTest('view --png - on a terminal is refused (exit 2): a PNG is not for the screen', async () => {
+    const run = await onTerminal(['--base-url', nv.url, 'view', '396069', '--png', '-'], { cols: 80, env: { XDG_CACHE_HOME: join(work, 'cache') } });
+    assert.equal(run.code, 2);
+    assert.match(screen(run.raw, 80).join('\n'), /--png - writes a PNG to stdout, which is a terminal/);
+  });
 });

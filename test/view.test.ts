@@ -381,10 +381,12 @@ describe('view', { skip: missing }, () => {
     assert.ok(m, 'an iTerm2 image sequence');
     assert.equal(Buffer.from(m[2]!, 'base64').length, Number(m[1]));
     assert.deepEqual(PNG.sync.read(Buffer.from(m[2]!, 'base64')).data, PNG.sync.read(expected).data);
-    // Off a terminal, auto never sends image escapes, whatever TERM says.
+    // Off a terminal, auto never sends image escapes, whatever TERM says, nor colour (`view | cat`).
     const piped = await view([file], { TERM: 'xterm-kitty', KITTY_WINDOW_ID: '1', TERM_PROGRAM: 'iTerm.app' });
-    assert.doesNotMatch(piped.stdout, /\x1b_G|\x1b\]1337/);
-    assert.match(piped.stdout, /▀|▄/);
+    assert.doesNotMatch(piped.stdout, /\x1b/);
+    assert.match(piped.stdout, /[+*#@]/);
+    const asked = await view([file, '--display', 'blocks']);
+    assert.match(asked.stdout, /\x1b\[38;2;.*[▀▄]/, '--display blocks: colour on request');
   });
 
   test('auto: an image protocol only on a terminal that announces it, never through tmux or screen', () => {
@@ -393,7 +395,8 @@ describe('view', { skip: missing }, () => {
       [{ TERM: 'xterm-256color', KITTY_WINDOW_ID: '3' }, true, true, 'kitty'],
       [{ TERM_PROGRAM: 'iTerm.app' }, true, true, 'iterm'],
       [{ TERM_PROGRAM: 'WezTerm' }, true, true, 'iterm'],
-      [{ TERM: 'xterm-kitty' }, false, true, 'blocks'],
+      [{ TERM: 'xterm-kitty' }, false, true, 'ascii'],
+      [{ TERM: 'xterm-256color' }, false, true, 'ascii'],
       [{ TERM: 'tmux-256color', KITTY_WINDOW_ID: '3' }, true, true, 'blocks'],
       [{ TERM: 'xterm-kitty', TMUX: '/tmp/tmux-0/default,1,0' }, true, true, 'blocks'],
       [{ TERM_PROGRAM: 'iTerm.app', STY: '1.pts-0' }, true, true, 'blocks'],

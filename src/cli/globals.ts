@@ -88,7 +88,7 @@ export function resolveGlobals(raw: Record<string, unknown>, io: IO): GlobalOpti
     retries,
     quiet,
     verbose: Boolean(raw.verbose),
-    progress: raw.progress !== false && !quiet && io.stderrIsTTY && output !== 'json' && output !== 'ndjson',
+    progress: raw.progress !== false && !quiet && io.stderrIsTTY && !io.dumb && output !== 'json' && output !== 'ndjson',
     color: raw.color !== false && io.color,
     endpointUrl,
     region: raw.region === undefined ? undefined : String(raw.region),

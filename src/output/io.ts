@@ -11,6 +11,8 @@ export interface IO {
   stdinIsTTY: boolean;
   /** Colour allowed: a TTY, no NO_COLOR, no --no-color, TERM not dumb. */
   color: boolean;
+  /** TERM=dumb: a terminal that cannot move the cursor or erase a line, so no live spinner or bar. */
+  dumb?: boolean;
   /** Columns a table may use: the terminal's width, else $COLUMNS, else 80 (absent: 80). */
   width?: number;
 }
@@ -32,6 +34,7 @@ export function processIO(env: NodeJS.ProcessEnv): IO {
       return Boolean(process.stdin.isTTY);
     },
     color: stderrIsTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb',
+    dumb: env.TERM === 'dumb',
     width: terminalWidth(process.stdout.columns, env),
   };
 }

@@ -24,8 +24,8 @@ export function registerView(program: Command, ctx: Context): void {
 Coordinates: the sform when its code is set, else the qform, else the voxel sizes (as nibabel chooses).
 Statistic maps use a diverging colour map (blue negative, red/yellow positive). NaN and 0 are background.
 auto shows an inline image in kitty (TERM=xterm-kitty, KITTY_WINDOW_ID) and iTerm2/WezTerm
-(TERM_PROGRAM), half-blocks elsewhere (also when piped: less -R shows them), plain characters with
-NO_COLOR or --no-color. An image ref is downloaded and verified into $XDG_CACHE_HOME/neurovault-cli/.
+(TERM_PROGRAM), half-blocks on other terminals, plain characters when piped (--display blocks for
+colour, e.g. | less -R), with NO_COLOR, --no-color or TERM=dumb. An image ref is downloaded and verified into $XDG_CACHE_HOME/neurovault-cli/.
 -o json prints what was found (dims, affine, peak, cut voxel and mm, value) instead of a picture.
 
 Examples:
