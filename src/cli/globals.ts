@@ -32,12 +32,19 @@ export interface GlobalOptions {
   signRequest: boolean;
 }
 
-/** Raw commander values (`optsWithGlobals()`), env already applied by commander's `.env()`. */
-export function resolveGlobals(raw: Record<string, unknown>, io: IO): GlobalOptions {
-  const baseUrl = parseBaseUrl(String(raw.baseUrl ?? DEFAULT_BASE_URL));
+/** Where commander took an option's value from ('cli', 'env', 'default'), by attribute name. */
+export type ValueSource = (key: string) => string | undefined;
+
+/**
+ * Raw commander values (`optsWithGlobals()`), env already applied by commander's `.env()`; `source` tells
+ * whether a value came from the environment, so an error names the variable the user set, not the flag.
+ */
+export function resolveGlobals(raw: Record<string, unknown>, io: IO, source: ValueSource = () => undefined): GlobalOptions {
+  const named = (key: string, flag: string, envVar: string) => (source(key) === 'env' ? envVar : flag);
+  const baseUrl = parseBaseUrl(String(raw.baseUrl ?? DEFAULT_BASE_URL), named('baseUrl', '--base-url', 'NEUROVAULT_URL'));
   const scheme = String(raw.authScheme ?? 'token').toLowerCase();
   if (scheme !== 'token' && scheme !== 'bearer') {
-    throw new UsageError(`invalid --auth-scheme "${scheme}": use token or bearer`);
+    throw new UsageError(`invalid ${named('authScheme', '--auth-scheme', 'NEUROVAULT_AUTH_SCHEME')} "${scheme}": use token or bearer`);
   }
   let output: OutputFormat = io.stdoutIsTTY ? 'table' : 'tsv';
   let outputExplicit = false;
@@ -66,7 +73,7 @@ export function resolveGlobals(raw: Record<string, unknown>, io: IO): GlobalOpti
   // Below 1 ms it would round to 0, which undici reads as "no timeout"; above a day the whole-request
   // deadline (4 × timeout) would overflow a timer and fire at once.
   if (!(timeoutS >= 0.001 && timeoutS <= 86_400)) {
-    throw new UsageError(`invalid --timeout "${String(raw.timeout)}": seconds, from 0.001 to 86400`);
+    throw new UsageError(`invalid ${named('timeout', '--timeout', 'NEUROVAULT_TIMEOUT')} "${String(raw.timeout)}": seconds, from 0.001 to 86400`);
   }
   const retries = Number(raw.retries ?? 4);
   if (!Number.isInteger(retries) || retries < 0 || retries > 20) {
@@ -130,8 +137,8 @@ export function prepareArgv(argv: readonly string[], commandNames: ReadonlySet<s
   return out;
 }
 
-function parseBaseUrl(value: string): string {
-  const url = new URL(parseHttpUrl(value, '--base-url'));
+function parseBaseUrl(value: string, flag: string): string {
+  const url = new URL(parseHttpUrl(value, flag));
   // The API lives under /api/ of the server root; a trailing slash or /api suffix is a common paste.
   const path = url.pathname.replace(/\/+$/, '').replace(/\/api$/, '');
   return `${url.origin}${path}`;

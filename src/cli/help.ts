@@ -1,7 +1,8 @@
-import { Command, type AddHelpTextContext, type AddHelpTextPosition, type Help, type Option } from 'commander';
+import { Command, type AddHelpTextContext, type AddHelpTextPosition, type ErrorOptions, type Help, type Option } from 'commander';
 import type { EventEmitter } from 'node:events';
 import { reflow, renderHelpPage, type HelpPage } from './help-render.js';
 import type { HelpIndex } from './help-index.js';
+import { parseErrorMessage } from './parse-errors.js';
 
 /**
  * Help that reads well at 80 columns and at 200: commands before options, global options grouped on the
@@ -82,9 +83,9 @@ export function helpPageOf(cmd: Command, helper: Help): HelpPage {
 const AFTER_TEXTS = new WeakMap<Command, string[]>();
 
 /**
- * The program's Command class: every subcommand is one too (commander's `createCommand`), and help text
+ * The program's Command class: every subcommand is one too (commander's `createCommand`), help text
  * added as a string is reflowed to the terminal when shown, so no source line break splits a word at 80
- * columns or leaves a ragged edge at 200.
+ * columns or leaves a ragged edge at 200, and parse errors are worded as ours (parse-errors.ts).
  */
 export function helpAwareCommand(width: () => number): new (name?: string) => Command {
   class NvCommand extends Command {
@@ -95,6 +96,10 @@ export function helpAwareCommand(width: () => number): new (name?: string) => Co
     override addHelpText(position: AddHelpTextPosition, text: string | ((context: AddHelpTextContext) => string)): this {
       if (position === 'after' && typeof text === 'string') AFTER_TEXTS.set(this, [...(AFTER_TEXTS.get(this) ?? []), text]);
       return super.addHelpText(position, typeof text === 'string' ? () => reflow(text, width()) : text);
+    }
+
+    override error(message: string, errorOptions?: ErrorOptions): never {
+      return super.error(parseErrorMessage(this, message, errorOptions?.code), errorOptions);
     }
   }
   return NvCommand;

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants as fsConstants, createReadStream, open, renameSync, writeSync, writevSync } from 'node:fs';
-import { mkdir, open as openHandle, readFile, readdir, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
+import { open as openHandle, readFile, readdir, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PART_SUFFIX, isInsidePath } from './layout.js';
+import { makeDirs } from '../util/make-dirs.js';
 import { backoffDelay } from '../http/retry-policy.js';
 import { RefusedPath, type ChunkWriter, type ResumeToken, type Sink, type StageOptions, type StagedFile } from './sink.js';
 
@@ -43,7 +44,7 @@ export class LocalSink implements Sink {
   private ensureDir(dir: string): Promise<unknown> {
     let made = this.dirs.get(dir);
     if (!made) {
-      made = mkdir(dir, { recursive: true });
+      made = makeDirs(dir);
       made.catch(() => this.dirs.delete(dir));
       this.dirs.set(dir, made);
     }

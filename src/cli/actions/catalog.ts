@@ -9,6 +9,7 @@ import { parseIntFlag } from '../parse.js';
 import { outputOptions } from './columns.js';
 import { writeObject } from '../../output/format.js';
 import { formatBytes, formatSeconds } from '../../output/units.js';
+import { checkOutputFile } from '../../util/output-path.js';
 
 /** The server's page cap (DRF max_limit); kept here so reading commands do not load the API client. */
 const MAX_PAGE = 1000;
@@ -32,6 +33,7 @@ export async function runCatalogSync(flags: CatalogSyncFlags, ctx: Context): Pro
   const pageSize = parseIntFlag(flags.pageSize ?? String(MAX_PAGE), '--page-size', 1, MAX_PAGE);
   const concurrency = parseIntFlag(flags.concurrency ?? '3', '--concurrency', 1, MAX_SYNC_CONCURRENCY);
   const g = ctx.globals;
+  await checkOutputFile(catalogFile(ctx), 'the catalogue', { makeParents: true });
   const { syncCatalog } = await import('../../catalog/sync.js');
   const api = await ctx.api();
   const started = Date.now();

@@ -19,6 +19,7 @@ import { formatBytes, formatSeconds } from '../../output/units.js';
 import { openSink } from '../../download/open-sink.js';
 import { parseIntFlag } from '../parse.js';
 import { writeRecords } from '../../output/format.js';
+import { checkOutputFile } from '../../util/output-path.js';
 
 /** The transport keeps at most 32 sockets per origin; more workers would only queue. */
 const MAX_CONCURRENCY = 32;
@@ -59,6 +60,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
   const settings = parseSettings(flags);
   const lock = flags.frozen ? await readLock(flags.lock!) : undefined;
   const sink = flags.dryRun ? undefined : await openSink(settings.out, ctx);
+  if (flags.lock !== undefined && !flags.frozen && !flags.dryRun) await checkOutputFile(flags.lock, '--lock');
   const g = ctx.globals;
   const started = Date.now();
 

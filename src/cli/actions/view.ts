@@ -7,6 +7,7 @@ import { tryImageRef, type ImageRef } from '../../api/refs.js';
 import type { Vec3 } from '../../view/affine.js';
 import { DISPLAYS, chooseDisplay, terminalColumns, type Display } from '../../view/terminal.js';
 import { writeFileAtomic } from '../../util/write-file-atomic.js';
+import { checkOutputFile } from '../../util/output-path.js';
 import { readVolumeFile } from '../../view/volume.js';
 import { volumeStats } from '../../view/stats.js';
 import { buildModel, describe } from '../../view/model.js';
@@ -70,6 +71,7 @@ async function resolveSource(input: string): Promise<{ file: string } | { ref: I
 
 export async function runView(input: string, flags: ViewFlags, colour: boolean, ctx: Context): Promise<void> {
   const settings = parseSettings(flags, colour, ctx);
+  if (settings.png !== undefined) await checkOutputFile(settings.png, '--png');
   const source = await resolveSource(input);
   let file: string;
   let title: string;
