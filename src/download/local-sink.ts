@@ -6,6 +6,7 @@ import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PART_SUFFIX, isInsidePath } from './layout.js';
 import { makeDirs } from '../util/make-dirs.js';
+import { describeFsError } from '../util/fs-error.js';
 import { backoffDelay } from '../http/retry-policy.js';
 import { RefusedPath, type ChunkWriter, type ResumeToken, type Sink, type StageOptions, type StagedFile } from './sink.js';
 
@@ -56,7 +57,7 @@ export class LocalSink implements Sink {
       return await readFile(this.resolvePath(path), 'utf8');
     } catch (err) {
       if (isMissing(err)) return undefined;
-      throw err;
+      throw describeFsError(err, { path: this.resolvePath(path), action: 'read' });
     }
   }
 
@@ -76,7 +77,7 @@ export class LocalSink implements Sink {
       renameSync(tmp, abs);
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
-      throw err;
+      throw describeFsError(err, { path: abs, action: 'write' });
     }
   }
 

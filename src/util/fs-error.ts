@@ -82,5 +82,6 @@ export function describeFsError(err: unknown, known: { path?: string; action?: F
   const path = known.path ?? err.dest ?? err.path;
   if (path === undefined) return err;
   const action = known.action ?? ACTIONS[err.syscall ?? ''] ?? 'use';
-  return new FileSystemError(path, action, fsReason(err.code), err.code, { exitCode: known.exitCode, cause: err });
+  const reason = err.syscall === 'mkdir' && err.code === 'EEXIST' ? 'a file is in the way' : fsReason(err.code);
+  return new FileSystemError(path, action, reason, err.code, { exitCode: known.exitCode, cause: err });
 }

@@ -29,11 +29,9 @@ export async function makeDirs(dir: string, mode?: number): Promise<void> {
   }
 }
 
-/** EEXIST is fine only when what is there is a folder (or a link to one); a file in the way is ENOTDIR. */
+/** EEXIST is fine only when what is there is a folder (or a link to one), not a file in the way. */
 async function existingFolder(path: string, original: unknown): Promise<void> {
-  if (await isFolder(path)) return;
-  const err = original as NodeJS.ErrnoException;
-  throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${path}'`), { code: 'ENOTDIR', errno: err.errno, syscall: 'mkdir', path });
+  if (!(await isFolder(path))) throw original;
 }
 
 async function isFolder(path: string): Promise<boolean> {
