@@ -82,7 +82,7 @@ export const DEFAULT_BREAKER_THRESHOLD = 20;
  * each finished image in the manifest as it lands, so an interrupt keeps everything finished so far.
  */
 export async function runEngine(items: readonly DownloadItem[], opts: EngineOptions): Promise<Outcome> {
-  const manifest = new ManifestWriter(opts.sink);
+  const manifest = new ManifestWriter(opts.sink, undefined, opts.signal);
   const breaker = new Breaker(opts.breakerThreshold);
   const outcome: Outcome = { done: new Map(), fetched: 0, skipped: 0, bytes: 0, failures: [], notStarted: 0, interrupted: false };
   let next = 0;

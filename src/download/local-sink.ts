@@ -81,11 +81,11 @@ export class LocalSink implements Sink {
     }
   }
 
-  async updateText(path: string, change: (current: string | undefined) => string): Promise<void> {
+  async updateText(path: string, change: (current: string | undefined) => string, signal?: AbortSignal): Promise<void> {
     const abs = this.resolvePath(path);
     await this.ensureDir(dirname(abs));
     const lock = `${abs}.lock`;
-    await acquireLock(lock);
+    await acquireLock(lock, signal);
     try {
       await this.writeText(path, change(await this.readText(path)));
     } finally {
@@ -338,7 +338,7 @@ function writeAllSync(fd: number, chunks: Buffer[]): number {
  * taken over at once when it names this host, else once it is STALE_LOCK_MS old: a shard on another
  * machine sharing the folder cannot be asked whether it is alive.
  */
-async function acquireLock(lock: string): Promise<void> {
+async function acquireLock(lock: string, signal?: AbortSignal): Promise<void> {
   const me = `${hostname()}:${process.pid}`;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -349,6 +349,7 @@ async function acquireLock(lock: string): Promise<void> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
+    signal?.throwIfAborted();
     try {
       const [st, owner] = await Promise.all([stat(lock), readFile(lock, 'utf8')]);
       if (Date.now() - st.mtimeMs > STALE_LOCK_MS || deadHere(owner)) await unlink(lock).catch(() => undefined);
@@ -356,7 +357,7 @@ async function acquireLock(lock: string): Promise<void> {
       // Released between our open and stat: try again at once.
       continue;
     }
-    await sleep(backoffDelay(attempt, { baseMs: 10, maxMs: 200 }));
+    await sleep(backoffDelay(attempt, { baseMs: 10, maxMs: 200 }), undefined, { signal });
   }
 }
 
