@@ -47,7 +47,7 @@ export function suggest(field: string, names: readonly string[]): string[] {
 }
 
 // Damerau-Levenshtein (optimal string alignment): a swapped pair of letters is one typo.
-function distance(a: string, b: string): number {
+export function distance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {

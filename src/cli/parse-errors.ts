@@ -1,5 +1,5 @@
 import type { Command, Option } from 'commander';
-import { suggest } from './field-check.js';
+import { distance } from './field-check.js';
 
 /**
  * Commander's parse errors in the tool's own voice: one line that names what was wrong (with a lower-case
@@ -18,7 +18,7 @@ export function parseErrorMessage(cmd: Command, message: string, code: string | 
     case 'commander.unknownCommand': {
       const name = String(cmd.args[0] ?? quoted(message));
       const names = cmd.commands.filter((c) => !(c as Command & { _hidden?: boolean })._hidden).flatMap((c) => [c.name(), ...c.aliases()]);
-      return `unknown command '${name}'${didYouMean(suggest(name, names))}\n${try_}`;
+      return `unknown command '${name}'${didYouMean(closest(name, names))}\n${try_}`;
     }
     case 'commander.excessArguments': {
       const extra = cmd.args.slice(cmd.registeredArguments.length);
@@ -75,6 +75,15 @@ function optionSuggestions(cmd: Command, flag: string): string[] {
   const shown = [...longs(helper.visibleOptions(cmd)), ...longs(helper.visibleGlobalOptions(cmd))];
   const all: Option[] = [];
   for (let c: Command | null = cmd; c; c = c.parent) all.push(...c.options.filter((o) => !o.hidden));
-  const close = suggest(word, shown);
-  return (close.length > 0 ? close : suggest(word, longs(all))).map((n) => `--${n}`);
+  const close = closest(word, shown);
+  return (close.length > 0 ? close : closest(word, longs(all))).map((n) => `--${n}`);
+}
+
+/** The names nearest to a typed word (ties all kept), within a typo or two; else those it begins. */
+function closest(word: string, names: readonly string[]): string[] {
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  const scored = [...new Set(names)].map((n) => ({ n, d: distance(word.toLowerCase(), n.toLowerCase()) }));
+  const best = Math.min(...scored.map((s) => s.d));
+  if (best <= limit) return scored.filter((s) => s.d === best).map((s) => s.n);
+  return word.length >= 3 ? scored.filter((s) => s.n.startsWith(word)).map((s) => s.n) : [];
 }
