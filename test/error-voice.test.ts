@@ -104,6 +104,9 @@ describe('file-system errors name the path and the reason', () => {
       [['download', '1', '--out', join(tmp, 'o'), '--lock', '/missing/dir/l.json'], /cannot write \/missing\/dir\/l\.json \(--lock\): the folder \/missing\/dir does not exist/],
       [['view', '1', '--png', '/missing/dir/x.png'], /cannot write \/missing\/dir\/x\.png \(--png\): the folder \/missing\/dir does not exist/],
       [['view', '1', '--png', tmp], new RegExp(`cannot write ${tmp} \\(--png\\): is a folder`)],
+      [['view', '1', '--png', '/dev/null'], /cannot write \/dev\/null \(--png\): not a regular file/],
+      // sysfs refuses a new entry even to root (EACCES, EPERM, or EROFS where /sys is mounted read-only).
+      [['download', '1', '--out', '/sys/nv'], /cannot create \/sys\/nv \(--out\): (permission denied|operation not permitted|read-only file system|\/sys does not take new files)$/m],
       [['--endpoint-url', 'http://127.0.0.1:9', 's3', 'cp', 's3://bucket/key.nii.gz', '/proc/x/y.nii.gz'], /cannot create \/proc\/x\/y\.nii\.gz \(destination\): \/proc does not take new files/],
       [['--endpoint-url', 'http://127.0.0.1:9', 's3', 'cp', '--recursive', 's3://bucket/', file], /cannot write to .* \(destination\): not a folder/],
     ];

@@ -27,6 +27,8 @@ export async function checkOutputFile(path: string, flag: string, options: { mak
   const abs = resolve(path);
   const st = await lookUp(abs, path, flag);
   if (st?.isDirectory()) throw refused(path, flag, 'write', 'is a folder');
+  // The new file is renamed over the old: over /dev/null (root may) that would replace the device.
+  if (st && !st.isFile()) throw refused(path, flag, 'write', 'not a regular file (it would be replaced, not written to)');
   const parent = dirname(abs);
   const parentSt = await lookUp(parent, path, flag);
   if (parentSt && !parentSt.isDirectory()) throw refused(path, flag, 'write', `${dirname(path)} is not a folder`);
