@@ -82,6 +82,13 @@ export function describeFsError(err: unknown, known: { path?: string; action?: F
   const path = known.path ?? err.dest ?? err.path;
   if (path === undefined) return err;
   const action = known.action ?? ACTIONS[err.syscall ?? ''] ?? 'use';
-  const reason = err.syscall === 'mkdir' && err.code === 'EEXIST' ? 'a file is in the way' : fsReason(err.code);
+  const reason = err.syscall === 'mkdir' ? mkdirReason(err.code) : fsReason(err.code);
   return new FileSystemError(path, action, reason, err.code, { exitCode: known.exitCode, cause: err });
+}
+
+/** makeDirs makes parents first, so a mkdir's ENOENT means the parent exists but takes no folder (procfs). */
+function mkdirReason(code: string): string {
+  if (code === 'EEXIST') return 'a file is in the way';
+  if (code === 'ENOENT') return 'the file system there takes no new folders';
+  return fsReason(code);
 }
