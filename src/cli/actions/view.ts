@@ -53,9 +53,6 @@ function parseSettings(flags: ViewFlags, colour: boolean, ctx: Context): Setting
   }
   if (flags.png !== undefined && flags.png.trim() === '') throw new UsageError('--png needs a file name');
   const g = ctx.globals;
-  if (g.outputExplicit && g.output !== 'json' && g.output !== 'ndjson') {
-    throw new UsageError(`view prints a picture; -o takes json or ndjson here, not ${g.output}`);
-  }
   // Colour follows stdout here (the picture is data), so NO_COLOR, TERM=dumb and --no-color are read
   // directly rather than through the global colour setting, which follows stderr.
   const allowed = colour && ctx.env.NO_COLOR === undefined && ctx.env.TERM !== 'dumb';
