@@ -114,25 +114,24 @@ function fieldList(value: string, flag: string): string[] {
 }
 
 const FIELD_LIST = /^[A-Za-z_][\w.]*(,[A-Za-z_][\w.]*)*,?$/;
-// The commands whose objects `--json a,b` can pick fields of; elsewhere `--json` takes no value.
-const PICKS_FIELDS = [/^(collections|images)$/, /^(list|get)$/];
+// A word that names a file (a NIfTI, a lock, a folder path) is an argument, never a field list.
+const FILE_LIKE = /[/\\]|\.(nii|gz|gii|png|json|jsonl|lock|txt|csv|tsv|mgz|img|hdr)$/i;
 
 /**
- * `--json` takes an optional field list (gh's `--json id,name`), so a bare `--json` before a command
- * (`--json collections list`) or an argument (`get --json 1615`) would swallow that word: such a
- * `--json` is rewritten as `--json=` (no fields) before parsing. `help a b` becomes `a b --help`, which
- * commander's own help command does not do for nested commands.
+ * `--json` takes an optional field list on every command (gh's `--json id,name`), so a bare `--json`
+ * before a command (`--json collections list`) or an argument (`get --json 1615`, `view --json map.nii.gz`)
+ * would swallow that word: such a `--json` is rewritten as `--json=` (no fields) before parsing. `help a b`
+ * becomes `a b --help`, which commander's own help command does not do for nested commands.
  */
 export function prepareArgv(argv: readonly string[], commandNames: ReadonlySet<string>): string[] {
   const out = [...argv];
   if (out[0] === 'help' && out.length > 2) return [...out.slice(1), '--help'];
-  const picks = PICKS_FIELDS.every((re) => out.some((a) => re.test(a)));
   for (let i = 0; i < out.length; i++) {
     if (out[i] === '--') break;
     const next = out[i + 1];
     if (out[i] !== '--json' || next === undefined || next.startsWith('-')) continue;
     // An 8-capital-letter word is a private collection token (`get --json ABCDEFGH`), not a field.
-    if (!picks || !FIELD_LIST.test(next) || commandNames.has(next) || /^[A-Z]{8}$/.test(next)) out[i] = '--json=';
+    if (!FIELD_LIST.test(next) || FILE_LIKE.test(next) || commandNames.has(next) || /^[A-Z]{8}$/.test(next)) out[i] = '--json=';
   }
   return out;
 }

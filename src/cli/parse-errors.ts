@@ -1,5 +1,5 @@
 import type { Command, Option } from 'commander';
-import { distance } from './field-check.js';
+import { distance } from '../output/fields.js';
 
 /**
  * Commander's parse errors in the tool's own voice: one line that names what was wrong (with a lower-case

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { Context } from './context.js';
 import { prepareArgv, resolveGlobals } from './globals.js';
+import { checkGlobalsApply } from './global-use.js';
 import { configureHelpLayout, helpAwareCommand, unknownCommandOverHelp } from './help.js';
 import { terminalLine } from '../util/terminal-text.js';
 import { registerCollections } from './commands/collections.js';
@@ -71,6 +72,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 auth, 4 not found, 5 integrity, 130 inte
   configureHelpLayout(program, width);
   let afterAction: (() => Promise<void>) | undefined;
   program.hook('preAction', async (_program, action) => {
+    checkGlobalsApply(program, action);
     ctx.globals = resolveGlobals(action.optsWithGlobals(), ctx.io, (key) => action.getOptionValueSourceWithGlobals(key));
     if (ctx.globals.jq !== undefined) afterAction = await filterThroughJq(ctx, ctx.globals.jq);
   });

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { getPath } from '../output/format.js';
+import { getPath } from './format.js';
 
 /** A field name the user typed, and the flag it came from (for the message). */
 export interface FieldUse {
@@ -59,4 +59,14 @@ export function distance(a: string, b: string): number {
     }
   }
   return d[a.length]![b.length]!;
+}
+
+/** The first records of a list, as what `--fields` and the field checks judge by. */
+export async function sampleOnce<T extends object>(items: AsyncIterable<T>, max = 100): Promise<T[]> {
+  const sample: T[] = [];
+  for await (const item of items) {
+    sample.push(item);
+    if (sample.length >= max) break;
+  }
+  return sample;
 }
