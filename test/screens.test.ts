@@ -59,16 +59,17 @@ describe('screens at 40, 80, 120 and 200 columns on a real terminal', () => {
 
   ttyTest('TERM=dumb: no escape sequence at all (no spinner, bar, erase or synchronised output), on every screen', async () => {
     const out = join(work, 'dumb');
+    const api = ['--base-url', nv.url];
     const runs: string[][] = [
-      ['download', String(nv.sixtyCollectionId), '--out', out, '--max-images', '6'],
+      [...api, 'download', String(nv.sixtyCollectionId), '--out', out, '--max-images', '6'],
       ['verify', out],
-      ['collections', 'list', '--limit', '3'],
-      ['images', 'get', '24375'],
-      ['view', '396069', '--threshold', '3'],
-      ['view', '396069', '--png', '-'],
+      [...api, 'collections', 'list', '--limit', '3'],
+      [...api, 'images', 'get', '24375'],
+      [...api, 'view', '396069', '--threshold', '3'],
+      [...api, 'view', '396069', '--png', '-'],
     ];
     for (const args of runs) {
-      const run = await onTerminal(['--base-url', nv.url, ...args], { cols: 80, env: { TERM: 'dumb', XDG_CACHE_HOME: join(work, 'cache') } });
+      const run = await onTerminal(args, { cols: 80, env: { TERM: 'dumb', XDG_CACHE_HOME: join(work, 'cache') } });
       assert.equal(run.code, args.includes('-') ? 2 : 0, `${args.join(' ')}: ${run.raw}`);
       assert.doesNotMatch(run.raw, /\x1b/, `${args.join(' ')}: ${JSON.stringify(run.raw.slice(0, 300))}`);
       assert.doesNotMatch(run.raw, /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏█░▀▄]/, args.join(' '));

@@ -4,7 +4,7 @@ import { renderTable } from '../src/output/table.js';
 import { displayWidth } from '../src/output/text.js';
 import { humanizer, humanDate } from '../src/output/humanize.js';
 import { renderKeyValues } from '../src/output/kv-view.js';
-import { LOW_VALUE_COLUMNS } from '../src/cli/actions/columns.js';
+import { LOW_VALUE_COLUMNS } from '../src/cli/actions/shapes.js';
 
 process.env.TZ = 'UTC';
 

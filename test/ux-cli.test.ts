@@ -39,8 +39,7 @@ describe('screens and honest lists against the stand-in', () => {
     assert.equal(r.code, 0, r.screen);
     const lines = screenLines(r.screen).filter(Boolean);
     for (const line of lines) assert.ok(line.length <= 80, `longer than 80: ${line}`);
-    // modality and image_type give way before a name is cut below 20 cells
-    assert.match(lines[0]!, /^id +collection_id +name +map_type +file_size$/);
+    assert.match(lines[0]!, /^id +collection_id +name +image_type +map_type +modality +file_size$/);
     assert.equal(lines.filter((l) => /^\d+ /.test(l)).length, 100);
     assert.match(lines.at(-1)!, /^neurovault: showing 100 of 1,250 — use --all or --limit$/);
     assert.match(r.screen, / KiB/);
@@ -103,7 +102,7 @@ describe('screens and honest lists against the stand-in', () => {
     assert.match(r.stderr, /did you mean name/);
     r = await cli(['images', 'list', '--collection', '1615', '--where', 'collection.DIO!=null']);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /did you mean DOI/);
+    assert.match(r.stderr, /did you mean collection\.DOI/);
     r = await cli(['images', 'list', '--collection', '1615', '--where', 'user_defined_key=1']);
     assert.equal(r.code, 2, 'a key no image has');
   });

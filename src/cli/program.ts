@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { Context } from './context.js';
 import { prepareArgv, resolveGlobals } from './globals.js';
+import { checkGlobalsApply } from './global-use.js';
 import { configureHelpLayout, helpAwareCommand, unknownCommandOverHelp } from './help.js';
 import { terminalLine } from '../util/terminal-text.js';
 import { registerCollections } from './commands/collections.js';
@@ -47,7 +48,7 @@ export function createProgram(ctx: Context): Command {
     .addOption(group(new Option('--region <region>', 'S3 region'), S3))
     .addOption(group(new Option('--profile <name>', 'AWS profile from ~/.aws/credentials or ~/.aws/config'), S3))
     .addOption(group(new Option('--no-sign-request', 'send S3 requests unsigned (public buckets)'), S3))
-    .showSuggestionAfterError(true)
+    .showSuggestionAfterError(false) // parse-errors.ts words its own suggestions
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
@@ -71,7 +72,8 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 auth, 4 not found, 5 integrity, 130 inte
   configureHelpLayout(program, width);
   let afterAction: (() => Promise<void>) | undefined;
   program.hook('preAction', async (_program, action) => {
-    ctx.globals = resolveGlobals(action.optsWithGlobals(), ctx.io);
+    checkGlobalsApply(program, action);
+    ctx.globals = resolveGlobals(action.optsWithGlobals(), ctx.io, (key) => action.getOptionValueSourceWithGlobals(key));
     if (ctx.globals.jq !== undefined) afterAction = await filterThroughJq(ctx, ctx.globals.jq);
   });
   registerCollections(program, ctx);

@@ -6,6 +6,7 @@ import { FileFailure, fetchFile, type MinRate } from './fetch-file.js';
 import { ManifestWriter, serializeEntry, serializeEntryWith, type ManifestEntry } from './manifest.js';
 import type { Progress } from './progress.js';
 import { RefusedPath, type Sink } from './sink.js';
+import { describeFsError } from '../util/fs-error.js';
 
 /** One image to bring into the layout. */
 export interface DownloadItem {
@@ -81,7 +82,7 @@ export const DEFAULT_BREAKER_THRESHOLD = 20;
  * each finished image in the manifest as it lands, so an interrupt keeps everything finished so far.
  */
 export async function runEngine(items: readonly DownloadItem[], opts: EngineOptions): Promise<Outcome> {
-  const manifest = new ManifestWriter(opts.sink);
+  const manifest = new ManifestWriter(opts.sink, undefined, opts.signal);
   const breaker = new Breaker(opts.breakerThreshold);
   const outcome: Outcome = { done: new Map(), fetched: 0, skipped: 0, bytes: 0, failures: [], notStarted: 0, interrupted: false };
   let next = 0;
@@ -136,7 +137,8 @@ export async function runEngine(items: readonly DownloadItem[], opts: EngineOpti
   };
 
   const fail = (item: DownloadItem, err: unknown): void => {
-    const reason = err instanceof Error ? err.message : String(err);
+    const said = describeFsError(err);
+    const reason = said instanceof Error ? said.message : String(said);
     outcome.failures.push({ item, reason, integrity: err instanceof FileFailure && err.integrity });
     opts.progress.file('failed');
   };

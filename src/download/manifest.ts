@@ -107,6 +107,8 @@ export class ManifestWriter {
   constructor(
     private readonly sink: Sink,
     private readonly intervalMs = 1000,
+    /** Ends a wait for the manifest's lock (Ctrl-C). */
+    private readonly signal?: AbortSignal,
   ) {}
 
   set(entry: ManifestEntry): void {
@@ -133,7 +135,7 @@ export class ManifestWriter {
       if (!this.dirty) return;
       this.dirty = false;
       try {
-        await this.sink.updateText(MANIFEST_FILE, (current) => this.merge(current));
+        await this.sink.updateText(MANIFEST_FILE, (current) => this.merge(current), this.signal);
       } catch (err) {
         this.dirty = true;
         this.failure ??= err;

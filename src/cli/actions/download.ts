@@ -7,6 +7,7 @@ import { parseWhere, type WhereClause } from '../../filter/where.js';
 import { parseDownloadRef } from '../../download/refs.js';
 import { buildPlan, inShard, planFrom, type Plan, type Shard } from '../../download/plan.js';
 import { selectFromCatalog, wantsCatalog } from '../catalog-selection.js';
+import { presenterFor } from '../present.js';
 import type { Collection, Image } from '../../api/schemas.js';
 import { lockDifferences, readLock, writeLock, type LockEntry } from '../../download/lock.js';
 import { DEFAULT_BREAKER_THRESHOLD, runEngine, type Outcome } from '../../download/engine.js';
@@ -19,6 +20,7 @@ import { formatBytes, formatSeconds } from '../../output/units.js';
 import { openSink } from '../../download/open-sink.js';
 import { parseIntFlag } from '../parse.js';
 import { writeRecords } from '../../output/format.js';
+import { checkOutputFile } from '../../util/output-path.js';
 
 /** The transport keeps at most 32 sockets per origin; more workers would only queue. */
 const MAX_CONCURRENCY = 32;
@@ -59,6 +61,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
   const settings = parseSettings(flags);
   const lock = flags.frozen ? await readLock(flags.lock!) : undefined;
   const sink = flags.dryRun ? undefined : await openSink(settings.out, ctx);
+  if (flags.lock !== undefined && !flags.frozen && !flags.dryRun) await checkOutputFile(flags.lock, '--lock');
   const g = ctx.globals;
   const started = Date.now();
 
@@ -126,7 +129,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
 /** Images of the catalogue selection with their collections; one without a catalogued collection is skipped with a notice. */
 async function catalogSelection(flags: DownloadFlags, where: WhereClause[], max: number | undefined, ctx: Context) {
   const chosen: { image: Image; collection: Collection }[] = [];
-  for (const { image, collection } of await selectFromCatalog(flags, where, max, ctx)) {
+  for (const { image, collection } of await selectFromCatalog(flags, where, max, ctx, presenterFor(ctx).whereOnly())) {
     if (collection) chosen.push({ image: image as Image, collection: collection as Collection });
     else ctx.warn(`image ${String(image.id)}: its collection is not in the catalogue; skipped (run \`neurovault catalog sync\`)`);
   }

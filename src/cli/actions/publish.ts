@@ -20,7 +20,7 @@ import {
 import { CliError, ExitCode, UsageError } from '../../errors.js';
 import { HttpError, NetworkError } from '../../http/errors.js';
 import { writeObject, writeRecords } from '../../output/format.js';
-import { LOW_VALUE_COLUMNS } from './columns.js';
+import { LOW_VALUE_COLUMNS } from './shapes.js';
 import { checkNiftiFile, type CheckedFile } from '../../upload/inspect.js';
 import { GzipScratch } from '../../upload/gzip.js';
 import { buildImageForm } from '../../upload/form.js';
