@@ -353,7 +353,7 @@ describe('download against the stand-in', () => {
     const out = join(work, 'sixty');
     const ok = await cli(['verify', out]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stderr, /verified 60 file\(s\).*60 ok, 0 mismatched/);
+    assert.match(ok.stderr, /checked 60 files.*: 60 ok, 0 mismatched$/m);
     const entries = [...manifest(out).values()];
     const bad = join(out, entries[3]!.path);
     const bytes = await readFile(bad);
@@ -364,11 +364,15 @@ describe('download against the stand-in', () => {
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, new RegExp(`${entries[3]!.path} \\(image ${entries[3]!.id}\\): sha256`));
     assert.match(r.stderr, new RegExp(`${entries[7]!.path} \\(image ${entries[7]!.id}\\): missing`));
+    // A missing file is counted as missing, not "verified"; the hint says how to repair.
+    assert.match(r.stderr, /checked 60 files, .*: 58 ok, 1 mismatched, 1 missing$/m);
+    assert.match(r.stderr, new RegExp(`^hint: run neurovault download image:${Math.min(entries[3]!.id, entries[7]!.id)} image:${Math.max(entries[3]!.id, entries[7]!.id)} --out ${out} to repair$`, 'm'));
     const summary = JSON.parse(r.stdout);
     assert.equal(summary.checked, 60);
     assert.deepEqual(summary.mismatches.map((m: { problem: string }) => m.problem).sort(), ['missing', 'sha256']);
     const none = await cli(['verify', join(work, 'no-such-folder')]);
     assert.equal(none.code, 2);
+    assert.match(none.stderr, new RegExp(`^neurovault: no such folder ${join(work, 'no-such-folder')}$`, 'm'));
   });
 
   test('on a terminal: a live progress line, then the summary; a pty without a size does not hang', { skip: !HAVE_SCRIPT && 'needs util-linux script' }, async () => {

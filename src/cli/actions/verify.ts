@@ -1,11 +1,12 @@
 import type { Context } from '../context.js';
-import { ExitCode, PartialFailureError, UsageError } from '../../errors.js';
+import { CliError, ExitCode, UsageError } from '../../errors.js';
+import { stat } from 'node:fs/promises';
 import { MANIFEST_FILE, isInsidePath } from '../../download/layout.js';
 import { RefusedPath } from '../../download/sink.js';
 import { parseManifest, type ManifestEntry } from '../../download/manifest.js';
 import { openSink } from '../../download/open-sink.js';
 import { barProgress, silentProgress } from '../../download/progress.js';
-import { formatBytes, formatSeconds } from '../../output/units.js';
+import { counted, formatBytes, formatCount, formatSeconds } from '../../output/units.js';
 import type { RecordShape } from '../../output/presenter.js';
 import { presenterFor } from '../present.js';
 
@@ -30,6 +31,9 @@ interface Mismatch {
 export async function runVerify(dir: string, ctx: Context): Promise<void> {
   const present = presenterFor(ctx);
   present.checkKnown(VERIFIED);
+  if (!/^s3:\/\//i.test(dir) && !(await stat(dir).then((st) => st.isDirectory(), () => false))) {
+    throw new UsageError(`no such folder ${dir}`, { hint: 'verify checks a folder written by "neurovault download"' });
+  }
   const sink = await openSink(dir, ctx);
   const started = Date.now();
   const g = ctx.globals;
@@ -39,12 +43,12 @@ export async function runVerify(dir: string, ctx: Context): Promise<void> {
       throw new UsageError(`no ${MANIFEST_FILE} in ${sink.location}`, { hint: 'verify checks a folder written by "neurovault download"' });
     }
     const { entries, badLines } = parseManifest(text);
-    if (badLines > 0) ctx.warn(`${MANIFEST_FILE}: ignored ${badLines} line(s) that are not entries`);
+    if (badLines > 0) ctx.warn(`${MANIFEST_FILE}: ignored ${counted(badLines, 'line')} that are not entries`);
     const list = [...entries.values()];
     let progress = silentProgress(ctx.io);
     if (g.progress) {
       const total = list.reduce((n, e) => n + e.bytes, 0);
-      ctx.warn(`verifying ${list.length} file(s), ${formatBytes(total)}, in ${sink.location} against ${MANIFEST_FILE}`);
+      ctx.warn(`verifying ${counted(list.length, 'file')}, ${formatBytes(total)}, in ${sink.location} against ${MANIFEST_FILE}`);
       progress = barProgress(ctx, { label: 'verifying', files: list.length, bytes: total });
     }
     const mismatches: Mismatch[] = [];
@@ -83,17 +87,35 @@ export async function runVerify(dir: string, ctx: Context): Promise<void> {
 
     mismatches.sort((a, b) => a.id - b.id);
     for (const m of mismatches) ctx.warn(`${m.path} (image ${m.id}): ${describe(m)}`);
-    if (!g.quiet) {
-      const took = `${formatBytes(bytes)} in ${formatSeconds(Date.now() - started)}`;
-      ctx.warn(`verified ${list.length} file(s), ${took}: ${list.length - mismatches.length} ok, ${mismatches.length} mismatched`);
-    }
+    if (!g.quiet) ctx.warn(summaryLine(list.length, mismatches, `${formatBytes(bytes)} in ${formatSeconds(Date.now() - started)}`));
     await present.result({ dir: sink.location, checked: list.length, ok: list.length - mismatches.length, mismatches }, VERIFIED);
     if (mismatches.length) {
-      throw new PartialFailureError(`${mismatches.length} of ${list.length} file(s) do not match ${MANIFEST_FILE}`, ExitCode.integrity);
+      throw new CliError(`${formatCount(mismatches.length)} of ${counted(list.length, 'file')} missing or not as ${MANIFEST_FILE} says`, {
+        exitCode: ExitCode.integrity,
+        hint: repairHint(mismatches, dir),
+      });
     }
   } finally {
     await sink.close?.();
   }
+}
+
+/** "checked 60 files, 1.2 MiB in 0.4 s: 58 ok, 1 mismatched, 1 missing": a missing file is not "verified". */
+function summaryLine(checked: number, mismatches: Mismatch[], took: string): string {
+  const by = (p: Mismatch['problem'][]) => mismatches.filter((m) => p.includes(m.problem)).length;
+  const parts = [`${formatCount(checked - mismatches.length)} ok`, `${formatCount(by(['size', 'sha256']))} mismatched`];
+  if (by(['missing'])) parts.push(`${formatCount(by(['missing']))} missing`);
+  if (by(['refused'])) parts.push(`${formatCount(by(['refused']))} not checked`);
+  return `checked ${counted(checked, 'file')}, ${took}: ${parts.join(', ')}`;
+}
+
+/** How to put it right: download fetches again what is missing or corrupt (it re-hashes what it finds). */
+function repairHint(mismatches: Mismatch[], dir: string): string {
+  const ids = [...new Set(mismatches.filter((m) => m.problem !== 'refused').map((m) => m.id))];
+  const out = /\s/.test(dir) ? `'${dir}'` : dir;
+  if (ids.length === 0) return 'files outside the folder, or not regular files, are never opened';
+  if (ids.length <= 5) return `run neurovault download ${ids.map((id) => `image:${id}`).join(' ')} --out ${out} to repair`;
+  return `run the download that made this folder again (same refs, --out ${out}) to repair: it fetches what is missing or corrupt`;
 }
 
 function describe(m: Mismatch): string {
