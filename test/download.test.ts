@@ -124,7 +124,7 @@ describe('download against the stand-in', () => {
     const r = await cli(['download', String(nv.brokenFilesCollectionId), '--out', out]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`image ${nv.missingFileImageId} \\(collection ${nv.brokenFilesCollectionId}\\): .*404`));
-    assert.match(r.stderr, /1 of 3 image\(s\) failed/);
+    assert.match(r.stderr, /1 of 3 images failed/);
     const ok = imageIds(nv, nv.brokenFilesCollectionId).filter((id) => id !== nv.missingFileImageId);
     assertComplete(nv, out, nv.brokenFilesCollectionId, ok);
     assert.ok(!manifest(out).has(nv.missingFileImageId));
@@ -351,7 +351,7 @@ describe('download against the stand-in', () => {
 
   test('verify: exit 0 when every file matches, 5 listing a corrupt and a missing file', async () => {
     const out = join(work, 'sixty');
-    const ok = await cli(['verify', out]);
+    const ok = await runCli(['verify', out]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stderr, /checked 60 files.*: 60 ok, 0 mismatched$/m);
     const entries = [...manifest(out).values()];
@@ -360,7 +360,7 @@ describe('download against the stand-in', () => {
     bytes[bytes.length - 1] ^= 0x55;
     await writeFile(bad, bytes);
     await rm(join(out, entries[7]!.path));
-    const r = await cli(['verify', out, '-o', 'json']);
+    const r = await runCli(['verify', out, '-o', 'json']);
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, new RegExp(`${entries[3]!.path} \\(image ${entries[3]!.id}\\): sha256`));
     assert.match(r.stderr, new RegExp(`${entries[7]!.path} \\(image ${entries[7]!.id}\\): missing`));
@@ -370,7 +370,7 @@ describe('download against the stand-in', () => {
     const summary = JSON.parse(r.stdout);
     assert.equal(summary.checked, 60);
     assert.deepEqual(summary.mismatches.map((m: { problem: string }) => m.problem).sort(), ['missing', 'sha256']);
-    const none = await cli(['verify', join(work, 'no-such-folder')]);
+    const none = await runCli(['verify', join(work, 'no-such-folder')]);
     assert.equal(none.code, 2);
     assert.match(none.stderr, new RegExp(`^neurovault: no such folder ${join(work, 'no-such-folder')}$`, 'm'));
   });
@@ -392,7 +392,7 @@ describe('download against the stand-in', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
     assert.ok(statSync(join(cwd, 'neurovault_data', 'manifest.jsonl')).isFile());
-    assert.equal((await cli(['verify', '-q'], { cwd })).code, 0);
+    assert.equal((await runCli(['verify', '-q'], { cwd })).code, 0);
   });
 });
 

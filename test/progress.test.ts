@@ -44,7 +44,7 @@ describe('progress on a terminal (a real pty through util-linux script)', () => 
     assert.match(drawn.join('\n'), /^⠋ downloading /m);
     const shown = screen(first.raw, COLS);
     assert.equal(shown.length, 2, shown.join('\n'));
-    assert.match(shown[0]!, new RegExp(`^neurovault: downloading 60 image\\(s\\), [\\d.]+ KiB, from 1 collection into ${out}$`));
+    assert.match(shown[0]!, new RegExp(`^neurovault: downloading 60 images, [\\d.]+ KiB, from 1 collection into ${out}$`));
     assert.match(`${shown[1]}\n`, SUMMARY);
 
     const again = await onTerminal(args, { cols: COLS, home: work });
@@ -75,7 +75,7 @@ describe('progress on a terminal (a real pty through util-linux script)', () => 
     });
     assert.equal(run.code, 130, run.raw);
     const shown = screen(run.raw, COLS);
-    assert.match(shown[0]!, /^neurovault: downloading 1250 image\(s\)/);
+    assert.match(shown[0]!, /^neurovault: downloading 1,250 images/);
     const rest = shown.slice(1).join('\n');
     assert.match(shown[shown.length - 2]!, /^neurovault: interrupted: fetched \d+, skipped 0, failed 0, \d+ not started/);
     assert.equal(shown[shown.length - 1], 'hint: run the same command again to resume: finished files are kept and *.part files continue');
@@ -119,7 +119,7 @@ describe('progress on a terminal (a real pty through util-linux script)', () => 
     assert.equal(run.code, 0, run.raw);
     assert.ok(frames(run.raw).some((f) => /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] (uploading|preparing) [█░]{7,} +\d+% +[012]\/2 files/.test(f)), run.raw);
     const shown = screen(run.raw, COLS);
-    assert.match(shown[0]!, new RegExp(`^neurovault: uploading 2 file\\(s\\), [\\d.]+ KiB, to collection ${mine}$`));
+    assert.match(shown[0]!, new RegExp(`^neurovault: uploading 2 files, [\\d.]+ KiB, to collection ${mine}$`));
     assert.match(shown[1]!, /^✔ uploaded .*a\.nii\.gz \(1\/2\), [\d.]+ KiB → image \d+$/);
     assert.match(shown[2]!, /^✔ uploaded .*b\.nii\.gz \(2\/2\), [\d.]+ KiB → image \d+$/);
     assert.ok(!shown.some((l) => /[█░]/.test(l)), shown.join('\n'));

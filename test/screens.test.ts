@@ -89,4 +89,17 @@ describe('screens at 40, 80, 120 and 200 columns on a real terminal', () => {
     assert.equal(run.code, 2);
     assert.match(screen(run.raw, 80).join('\n'), /--png - writes a PNG to stdout, which is a terminal/);
   });
+
+  ttyTest('catalog status on a terminal: the sync time with its age, bytes with their size, each said once', async () => {
+    const env = { NO_COLOR: '1', XDG_CACHE_HOME: join(work, 'catalog-cache') };
+    const sync = await onTerminal(['--base-url', nv.url, 'catalog', 'sync'], { cols: 80, env });
+    assert.equal(sync.code, 0, sync.raw);
+    assert.match(screen(sync.raw, 80).join('\n'), /catalogue: [\d,]+ collections, [\d,]+ images, /);
+    const run = await onTerminal(['--base-url', nv.url, 'catalog', 'status'], { cols: 80, env });
+    assert.equal(run.code, 0, run.raw);
+    const lines = screen(run.raw, 80);
+    assert.ok(lines.some((l) => /^synced_at +\d{4}-\d\d-\d\d \d\d:\d\d \((just now|\d+ minutes? ago)\)$/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /^bytes +[\d.]+ [KM]iB \(\d+ bytes\)$/.test(l)), lines.join('\n'));
+    assert.ok(!lines.some((l) => /^(age|size) /.test(l)), `no duplicate: ${lines.join('\n')}`);
+  });
 });

@@ -8,7 +8,7 @@ import { InterruptedError } from '../../errors.js';
 import { parseIntFlag } from '../parse.js';
 import { presenterFor } from '../present.js';
 import type { RecordShape } from '../../output/presenter.js';
-import { formatBytes, formatSeconds } from '../../output/units.js';
+import { counted, formatBytes, formatCount, formatPercent, formatSeconds } from '../../output/units.js';
 import { checkOutputFile } from '../../util/output-path.js';
 
 /** The server's page cap (DRF max_limit); kept here so reading commands do not load the API client. */
@@ -19,7 +19,7 @@ const MAX_SYNC_CONCURRENCY = 4;
 const STATUS: RecordShape = {
   noun: ['catalogue', 'catalogues'],
   defaults: [],
-  declared: ['server', 'path', 'synced_at', 'age', 'collections', 'images', 'bytes', 'size', 'bytes_per_image', 'engine'],
+  declared: ['server', 'path', 'synced_at', 'collections', 'images', 'bytes', 'bytes_per_image', 'engine'],
 };
 const SYNCED: RecordShape = { noun: ['sync', 'syncs'], defaults: [], declared: ['path', 'collections', 'images', 'bytes', 'seconds', 'resumed'] };
 
@@ -58,8 +58,7 @@ export async function runCatalogSync(flags: CatalogSyncFlags, ctx: Context): Pro
       warn: (m) => ctx.warn(m), // above the spinner while it shows
       progress: spinner
         ? ({ kind, stored, total }) => {
-            const pct = total > 0 ? Math.floor((100 * stored) / total) : 100;
-            spinner.update(`catalog: ${kind} ${stored.toLocaleString('en')}/${total.toLocaleString('en')} (${pct} %)`);
+            spinner.update(`catalog: ${kind} ${formatCount(stored)}/${formatCount(total)} (${formatPercent(stored, total)})`);
           }
         : undefined,
     });
@@ -69,7 +68,7 @@ export async function runCatalogSync(flags: CatalogSyncFlags, ctx: Context): Pro
     if (!g.quiet) {
       const how = result.resumed ? ' (continued an interrupted sync)' : '';
       ctx.warn(
-        `catalogue: ${result.collections.toLocaleString('en')} collections, ${result.images.toLocaleString('en')} images, ${formatBytes(result.bytes)} in ${formatSeconds(Date.now() - started)}${how}`,
+        `catalogue: ${counted(result.collections, 'collection')}, ${counted(result.images, 'image')}, ${formatBytes(result.bytes)} in ${formatSeconds(Date.now() - started)}${how}`,
       );
     }
   } catch (err) {
@@ -91,12 +90,12 @@ export async function runCatalogStatus(ctx: Context): Promise<void> {
   const record = {
     server: m.get('server'),
     path,
+    // On a screen the presenter shows the time with its age ("… (17 minutes ago)") and bytes with their
+    // size ("1.3 MiB (1366016 bytes)"): no separate age or size fields to say it twice.
     synced_at: new Date(Number(m.get('synced_at'))).toISOString(),
-    age: formatAge(catalog.ageMs),
     collections: Number(m.get('collections')),
     images,
     bytes,
-    size: formatBytes(bytes),
     bytes_per_image: images > 0 ? Math.round(bytes / images) : null,
     engine: catalog.db.engine,
   };
@@ -109,9 +108,3 @@ export async function runCatalogPath(ctx: Context): Promise<void> {
   ctx.io.stdout.write(`${catalogFile(ctx)}\n`);
 }
 
-function formatAge(ms: number): string {
-  const min = Math.floor(ms / 60_000);
-  if (min < 60) return `${min} min`;
-  if (min < 48 * 60) return `${Math.floor(min / 60)} h`;
-  return `${Math.floor(min / 1440)} days`;
-}

@@ -16,7 +16,7 @@ import { MANIFEST_FILE } from '../../download/layout.js';
 import { parseManifest } from '../../download/manifest.js';
 import { barProgress, silentProgress } from '../../download/progress.js';
 import { withWait } from '../../output/progress-wait.js';
-import { formatBytes, formatSeconds } from '../../output/units.js';
+import { counted, formatBytes, formatCount, formatSeconds } from '../../output/units.js';
 import { openSink } from '../../download/open-sink.js';
 import { parseIntFlag } from '../parse.js';
 import { writeRecords } from '../../output/format.js';
@@ -95,7 +95,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
 
   try {
     const previous = parseManifest(await sink.readText(MANIFEST_FILE));
-    if (previous.badLines > 0) ctx.warn(`${MANIFEST_FILE}: ignored ${previous.badLines} line(s) that are not entries`);
+    if (previous.badLines > 0) ctx.warn(`${MANIFEST_FILE}: ignored ${counted(previous.badLines, 'line')} that are not entries`);
     for (const c of plan.collections.values()) await sink.writeText(c.path, c.text);
 
     const bar = g.progress ? startBar(plan, previous.entries, Boolean(flags.force), sink.location, ctx) : undefined;
@@ -141,7 +141,7 @@ function startBar(plan: Plan, previous: ReadonlyMap<number, unknown>, force: boo
   const n = plan.collections.size;
   const recheck = force ? 0 : plan.items.filter((i) => previous.has(i.id)).length;
   const again = recheck > 0 ? `; ${recheck} already there are re-hashed first, not fetched again` : '';
-  ctx.warn(`downloading ${plan.items.length} image(s), ${planSize(plan)}, from ${n} collection${n === 1 ? '' : 's'} into ${out}${again}`);
+  ctx.warn(`downloading ${counted(plan.items.length, 'image')}, ${planSize(plan)}, from ${counted(n, 'collection')} into ${out}${again}`);
   const unknown = plan.items.some((i) => i.expect.bytes === undefined);
   const bytes = unknown ? undefined : plan.items.reduce((sum, i) => sum + i.expect.bytes!, 0);
   return barProgress(ctx, { label: 'downloading', files: plan.items.length, bytes, rechecks: recheck });
@@ -161,7 +161,7 @@ function applyLock(plan: Plan, lock: Map<number, LockEntry>, shard: Shard | unde
   if (diffs.length) {
     for (const d of diffs.slice(0, MAX_LISTED)) ctx.warn(d);
     if (diffs.length > MAX_LISTED) ctx.warn(`… and ${diffs.length - MAX_LISTED} more`);
-    throw new IntegrityError(`${diffs.length} difference(s) from the lock ${file} (--frozen); nothing was downloaded`, {
+    throw new IntegrityError(`${counted(diffs.length, 'difference')} from the lock ${file} (--frozen); nothing was downloaded`, {
       hint: 'drop --frozen to download what the server has now and rewrite the lock',
     });
   }
@@ -174,7 +174,7 @@ async function printPlan(plan: Plan, ctx: Context): Promise<void> {
   await writeRecords(ctx.io, records, { format: g.output, columns: g.columns ?? ['id', 'collection_id', 'bytes', 'path'], color: g.color });
   for (const u of plan.unavailable) ctx.warn(`image ${u.id} (collection ${u.collectionId}): ${u.reason}`);
   if (!g.quiet) {
-    ctx.warn(`dry run: ${plan.items.length} image(s), ${planSize(plan)} from ${plan.collections.size} collection(s); nothing fetched`);
+    ctx.warn(`dry run: ${counted(plan.items.length, 'image')}, ${planSize(plan)} from ${counted(plan.collections.size, 'collection')}; nothing fetched`);
   }
 }
 
@@ -205,9 +205,9 @@ async function report(plan: Plan, outcome: Outcome, opts: ReportOptions, ctx: Co
   const ms = Date.now() - opts.started;
   if (!g.quiet) {
     const rate = outcome.bytes > 0 ? ` (${formatBytes((outcome.bytes * 1000) / Math.max(1, ms))}/s)` : '';
-    const stopped = outcome.notStarted > 0 ? `, ${outcome.notStarted} not started` : '';
+    const stopped = outcome.notStarted > 0 ? `, ${formatCount(outcome.notStarted)} not started` : '';
     const head = outcome.interrupted ? 'interrupted: ' : '';
-    const counts = `fetched ${outcome.fetched}, skipped ${outcome.skipped}, failed ${failures.length}${stopped}`;
+    const counts = `fetched ${formatCount(outcome.fetched)}, skipped ${formatCount(outcome.skipped)}, failed ${formatCount(failures.length)}${stopped}`;
     ctx.warn(`${head}${counts} · ${formatBytes(outcome.bytes)} in ${formatSeconds(ms)}${rate} → ${opts.out}`);
     if (outcome.interrupted) ctx.printLine('hint: run the same command again to resume: finished files are kept and *.part files continue');
   }
@@ -243,9 +243,9 @@ async function report(plan: Plan, outcome: Outcome, opts: ReportOptions, ctx: Co
   if (failures.length) {
     const integrity = failures.filter((f) => f.integrity).length;
     if (integrity > 0) {
-      throw new PartialFailureError(`${integrity} file(s) differ from the lock ${opts.lockFile ?? ''} (--frozen)`, ExitCode.integrity);
+      throw new PartialFailureError(`${counted(integrity, 'file')} differ${integrity === 1 ? 's' : ''} from the lock ${opts.lockFile ?? ''} (--frozen)`, ExitCode.integrity);
     }
     const of = plan.items.length + plan.unavailable.length;
-    throw new PartialFailureError(`${failures.length} of ${of} image(s) failed; the others are in place`);
+    throw new PartialFailureError(`${formatCount(failures.length)} of ${counted(of, 'image')} failed; the others are in place`);
   }
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { TransferBar } from '../../output/progress-bar.js';
-import { formatBytes } from '../../output/units.js';
+import { counted, formatBytes } from '../../output/units.js';
 import { bareDoi, invalidDoi, parseCollectionRef, type CollectionRef } from '../../api/refs.js';
 import type { Collection, Image } from '../../api/schemas.js';
 import {
@@ -367,7 +367,7 @@ function startUploadBar(ctx: Context, plan: PlannedUpload[], collection: string)
   if (!ctx.globals.progress) return undefined;
   // A plain .nii is gzipped before it goes, so its size on the wire is known only then.
   const sizes = plan.every((p) => p.file.gzipped) ? plan.reduce((n, p) => n + p.file.size, 0) : undefined;
-  ctx.warn(`uploading ${plan.length} file(s)${sizes === undefined ? '' : `, ${formatBytes(sizes)},`} to collection ${collection}`);
+  ctx.warn(`uploading ${counted(plan.length, 'file')}${sizes === undefined ? '' : `, ${formatBytes(sizes)},`} to collection ${collection}`);
   let label = 'uploading';
   const bar = new TransferBar(ctx, { label: () => label, files: plan.length, bytes: sizes });
   return {

@@ -1,3 +1,4 @@
+import { counted } from '../../output/units.js';
 import { setMaxListeners } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -246,7 +247,7 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
   report.stop();
   await report.finish(report.actions, columns);
   if (failures > 0 || skipped.length > 0) {
-    const parts = [failures > 0 ? `${failures} transfer(s) failed` : '', skipped.length > 0 ? `${skipped.length} file(s) skipped` : ''].filter(Boolean);
+    const parts = [failures > 0 ? `${counted(failures, 'transfer')} failed` : '', skipped.length > 0 ? `${counted(skipped.length, 'file')} skipped` : ''].filter(Boolean);
     throw new PartialFailureError(`cp: ${parts.join(', ')}`);
   }
 }
