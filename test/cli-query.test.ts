@@ -70,6 +70,13 @@ describe('query commands against the stand-in (DOI filter ignored, 2,600+ collec
     assert.doesNotMatch(r.stderr, /\?DOI=|scanned/);
   });
 
+  test('--doi X --name foo: the pair matches nothing, and the message says so (not that no collection has the DOI)', async () => {
+    const r = await cli(['collections', 'list', '--doi', SEED_DOI, '--name', 'foo']);
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, new RegExp(`^neurovault: collection ${nv.seedDoiCollectionId} has DOI ${SEED_DOI.replace(/\./g, '\\.')} but does not match --name "foo"$`, 'm'));
+    assert.match(r.stderr, /^hint: drop it to list what has the DOI$/m);
+  });
+
   test('a DOI that matches nothing exits 4', async () => {
     const r = await cli(['collections', 'list', '--doi', '10.9999/does.not.exist', '--no-cache']);
     assert.equal(r.code, 4);
