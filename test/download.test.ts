@@ -328,6 +328,7 @@ describe('download against the stand-in', () => {
     const start = nv.requests.length;
     const r = await cli(['download', String(cid), '--out', out]);
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^neurovault: resuming 1 file, 19\.5 KiB already here$/m, 'the re-run says it resumes (the stale part is not counted)');
     const reqs = fileRequests(nv, start);
     const forA = reqs.filter((q) => imageOfRequest(nv, q) === a);
     const forB = reqs.filter((q) => imageOfRequest(nv, q) === b);

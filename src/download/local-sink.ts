@@ -132,21 +132,26 @@ export class LocalSink implements Sink {
 
   async stage(path: string, options: StageOptions): Promise<StagedFile> {
     const final = this.resolvePath(path);
-    const dir = dirname(final);
-    await this.ensureDir(dir);
-    const part = final + PART_SUFFIX;
-    let kept = 0;
-    let token: ResumeToken | undefined;
-    if (options.resumeStamp !== undefined && (await this.partsIn(dir)).has(basename(part))) {
-      try {
-        const st = await stat(part);
-        token = st.isFile() && Math.abs(st.mtimeMs - options.resumeStamp) < 1 ? await readToken(part) : undefined;
-        if (token) kept = st.size;
-      } catch (err) {
-        if (!isMissing(err)) throw err;
-      }
+    await this.ensureDir(dirname(final));
+    const { kept, token } = await this.keptPart(final + PART_SUFFIX, options);
+    return new LocalStagedFile(final, final + PART_SUFFIX, kept, options.resumeStamp, token);
+  }
+
+  async kept(path: string, options: StageOptions): Promise<number> {
+    return (await this.keptPart(this.resolvePath(path) + PART_SUFFIX, options)).kept;
+  }
+
+  /** A `*.part` is resumed only when kept under the same server version (its mtime) with its token beside it. */
+  private async keptPart(part: string, options: StageOptions): Promise<{ kept: number; token?: ResumeToken }> {
+    if (options.resumeStamp === undefined || !(await this.partsIn(dirname(part))).has(basename(part))) return { kept: 0 };
+    try {
+      const st = await stat(part);
+      const token = st.isFile() && Math.abs(st.mtimeMs - options.resumeStamp) < 1 ? await readToken(part) : undefined;
+      return token ? { kept: st.size, token } : { kept: 0 };
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      return { kept: 0 };
     }
-    return new LocalStagedFile(final, part, kept, options.resumeStamp, token);
   }
 
   private partsIn(dir: string): Promise<Set<string>> {

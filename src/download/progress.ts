@@ -39,11 +39,19 @@ export interface DownloadBar extends Progress {
 /**
  * The bar of `download` and `verify` on a TTY stderr:
  * `⠋ downloading █████████░  51%  260/500 files  50.8/97.7 MiB  12.1 MiB/s  ETA 4s`.
- * Bytes re-hashed count like bytes fetched (both are work done towards the total).
+ * Bytes re-hashed or resumed move the bar, but only bytes fetched count in the rate and ETA.
  */
 export function barProgress(
   ctx: Context,
-  opts: { label: string; files: number; bytes?: number; /** Files that will be re-hashed first. */ rechecks?: number },
+  opts: {
+    label: string;
+    files: number;
+    bytes?: number;
+    /** Files that will be re-hashed first. */
+    rechecks?: number;
+    /** Bytes kept in `*.part` files by an earlier run: the bar starts there. */
+    resumed?: number;
+  },
 ): DownloadBar {
   let hashing = 0;
   let fetched = 0;
@@ -66,6 +74,7 @@ export function barProgress(
       return (hashing > 0 && quiet) || (lastFetch === 0 && (opts.rechecks ?? 0) > 0) ? verifying : label;
     },
   });
+  if (opts.resumed) bar.already(opts.resumed);
   return {
     bytes(n) {
       fetched += n;
@@ -88,7 +97,7 @@ export function barProgress(
         hashing++;
         try {
           const found = await sink.digest(path, signal);
-          bar.bytes(found?.bytes ?? 0);
+          bar.already(found?.bytes ?? 0);
           return found;
         } finally {
           hashing--;

@@ -10,7 +10,7 @@ import { selectFromCatalog, wantsCatalog } from '../catalog-selection.js';
 import { presenterFor } from '../present.js';
 import type { Collection, Image } from '../../api/schemas.js';
 import { lockDifferences, readLock, writeLock, type LockEntry } from '../../download/lock.js';
-import { DEFAULT_BREAKER_THRESHOLD, runEngine, type Outcome } from '../../download/engine.js';
+import { DEFAULT_BREAKER_THRESHOLD, keptParts, runEngine, type Outcome } from '../../download/engine.js';
 import { MIN_BODY_BYTES_PER_SECOND } from '../../download/fetch-file.js';
 import { MANIFEST_FILE } from '../../download/layout.js';
 import { parseManifest } from '../../download/manifest.js';
@@ -98,7 +98,9 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     if (previous.badLines > 0) ctx.warn(`${MANIFEST_FILE}: ignored ${counted(previous.badLines, 'line')} that are not entries`);
     for (const c of plan.collections.values()) await sink.writeText(c.path, c.text);
 
-    const bar = g.progress ? startBar(plan, previous.entries, Boolean(flags.force), sink.location, ctx) : undefined;
+    const kept = await keptParts(sink, plan.items);
+    if (kept.files > 0 && !g.quiet) ctx.warn(`resuming ${counted(kept.files, 'file')}, ${formatBytes(kept.bytes)} already here`);
+    const bar = g.progress ? startBar(plan, previous.entries, Boolean(flags.force), sink.location, ctx, kept.bytes) : undefined;
     const progress = bar ?? silentProgress(ctx.io);
     const retryBase = Number(ctx.env.NEUROVAULT_RETRY_BASE_MS);
     let outcome: Outcome;
@@ -120,7 +122,8 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     } finally {
       progress.stop();
     }
-    await report(plan, outcome, { out: sink.location, started, lockFile: flags.lock, frozen: Boolean(flags.frozen) }, ctx);
+    const keptNow = () => keptParts(sink, plan.items);
+    await report(plan, outcome, { out: sink.location, started, lockFile: flags.lock, frozen: Boolean(flags.frozen), keptNow }, ctx);
   } finally {
     await sink.close?.();
   }
@@ -137,14 +140,14 @@ async function catalogSelection(flags: DownloadFlags, where: WhereClause[], max:
 }
 
 /** The opening line (what, how much, where) and the bar; only on a terminal (`ctx.globals.progress`). */
-function startBar(plan: Plan, previous: ReadonlyMap<number, unknown>, force: boolean, out: string, ctx: Context) {
+function startBar(plan: Plan, previous: ReadonlyMap<number, unknown>, force: boolean, out: string, ctx: Context, resumed: number) {
   const n = plan.collections.size;
   const recheck = force ? 0 : plan.items.filter((i) => previous.has(i.id)).length;
   const again = recheck > 0 ? `; ${recheck} already there are re-hashed first, not fetched again` : '';
   ctx.warn(`downloading ${counted(plan.items.length, 'image')}, ${planSize(plan)}, from ${counted(n, 'collection')} into ${out}${again}`);
   const unknown = plan.items.some((i) => i.expect.bytes === undefined);
   const bytes = unknown ? undefined : plan.items.reduce((sum, i) => sum + i.expect.bytes!, 0);
-  return barProgress(ctx, { label: 'downloading', files: plan.items.length, bytes, rechecks: recheck });
+  return barProgress(ctx, { label: 'downloading', files: plan.items.length, bytes, rechecks: recheck, resumed });
 }
 
 /** `97.7 MiB` or `97.7 MiB (+3 of unknown size)`. */
@@ -183,6 +186,8 @@ interface ReportOptions {
   started: number;
   lockFile?: string;
   frozen: boolean;
+  /** What `*.part` files hold now (said when the run was interrupted). */
+  keptNow: () => Promise<{ files: number; bytes: number }>;
 }
 
 async function report(plan: Plan, outcome: Outcome, opts: ReportOptions, ctx: Context): Promise<void> {
@@ -209,7 +214,11 @@ async function report(plan: Plan, outcome: Outcome, opts: ReportOptions, ctx: Co
     const head = outcome.interrupted ? 'interrupted: ' : '';
     const counts = `fetched ${formatCount(outcome.fetched)}, skipped ${formatCount(outcome.skipped)}, failed ${formatCount(failures.length)}${stopped}`;
     ctx.warn(`${head}${counts} · ${formatBytes(outcome.bytes)} in ${formatSeconds(ms)}${rate} → ${opts.out}`);
-    if (outcome.interrupted) ctx.printLine('hint: run the same command again to resume: finished files are kept and *.part files continue');
+    if (outcome.interrupted) {
+      const kept = await opts.keptNow().catch(() => ({ files: 0, bytes: 0 }));
+      if (kept.files > 0) ctx.warn(`kept ${counted(kept.files, 'partial file')}, ${formatBytes(kept.bytes)}, as *.part`);
+      ctx.printLine('hint: run the same command again to resume: finished files are kept and *.part files continue');
+    }
   }
   if (g.output === 'json' || g.output === 'ndjson') {
     const summary = {
