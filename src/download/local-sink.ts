@@ -134,6 +134,8 @@ export class LocalSink implements Sink {
     const final = this.resolvePath(path);
     await this.ensureDir(dirname(final));
     const { kept, token } = await this.keptPart(final + PART_SUFFIX, options);
+    // Listed from now on: `kept` after the run (what an interrupted run kept) must see this part too.
+    (await this.partsIn(dirname(final))).add(basename(final + PART_SUFFIX));
     return new LocalStagedFile(final, final + PART_SUFFIX, kept, options.resumeStamp, token);
   }
 

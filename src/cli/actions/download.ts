@@ -99,8 +99,8 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     for (const c of plan.collections.values()) await sink.writeText(c.path, c.text);
 
     const kept = await keptParts(sink, plan.items);
-    if (kept.files > 0 && !g.quiet) ctx.warn(`resuming ${counted(kept.files, 'file')}, ${formatBytes(kept.bytes)} already here`);
     const bar = g.progress ? startBar(plan, previous.entries, Boolean(flags.force), sink.location, ctx, kept.bytes) : undefined;
+    if (kept.files > 0 && !g.quiet) ctx.warn(`resuming ${counted(kept.files, 'file')}, ${formatBytes(kept.bytes)} already here`);
     const progress = bar ?? silentProgress(ctx.io);
     const retryBase = Number(ctx.env.NEUROVAULT_RETRY_BASE_MS);
     let outcome: Outcome;
