@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStandin, DEFAULT_USER, type Standin } from './standin/server.js';
 import { niftiGz } from './standin/nifti-file.js';
+import { runCli } from './helpers/run-cli.js';
 import { HAVE_SCRIPT, onTerminal, screen } from './helpers/terminal.js';
 
 const ttyTest = HAVE_SCRIPT ? test : test.skip;
@@ -101,5 +102,32 @@ describe('screens at 40, 80, 120 and 200 columns on a real terminal', () => {
     assert.ok(lines.some((l) => /^synced_at +\d{4}-\d\d-\d\d \d\d:\d\d \((just now|\d+ minutes? ago)\)$/.test(l)), lines.join('\n'));
     assert.ok(lines.some((l) => /^bytes +[\d.]+ [KM]iB \(\d+ bytes\)$/.test(l)), lines.join('\n'));
     assert.ok(!lines.some((l) => /^(age|size) /.test(l)), `no duplicate: ${lines.join('\n')}`);
+  });
+
+  ttyTest('--json on a terminal: indented and coloured (gh); NO_COLOR: indented, plain; piped: as before', async () => {
+    const args = ['--base-url', nv.url, 'collections', 'list', '--limit', '2', '--json', 'id,name'];
+    const coloured = await onTerminal(args, { cols: 80 });
+    assert.equal(coloured.code, 0, coloured.raw);
+    assert.match(coloured.raw, /^\[\r\n {2}\{\r\n {4}\u001b\[1;34m"id"\u001b\[0m: \u001b\[36m\d+\u001b\[0m,/);
+    assert.match(coloured.raw, /\u001b\[32m"Synthetic collection 1"\u001b\[0m/);
+    const plain = await onTerminal(args, { cols: 80, env: { NO_COLOR: '1' } });
+    assert.deepEqual(screen(plain.raw, 80).slice(0, 4), ['[', '  {', '    "id": 20001,', '    "name": "Synthetic collection 1"']);
+    const piped = await runCli(args);
+    assert.equal(piped.stdout.split('\n')[1], '{"id":20001,"name":"Synthetic collection 1"},');
+  });
+
+  ttyTest('output taller than the terminal goes through $NEUROVAULT_PAGER; short output, --no-pager and pipes do not', async () => {
+    const pager = { NEUROVAULT_PAGER: "sed 's/^/paged: /'", NO_COLOR: '1' };
+    const long = ['--base-url', nv.url, 'images', 'list', '--collection', String(nv.sixtyCollectionId)];
+    const paged = await onTerminal(long, { cols: 80, env: pager });
+    assert.equal(paged.code, 0, paged.raw);
+    const lines = screen(paged.raw, 80).filter((l) => !l.startsWith('neurovault: '));
+    assert.ok(lines.length > 40 && lines.every((l) => l.startsWith('paged: ')), lines.slice(0, 3).join('\n'));
+    const unpaged = await onTerminal([...long, '--no-pager'], { cols: 80, env: pager });
+    assert.ok(!screen(unpaged.raw, 80).some((l) => l.startsWith('paged: ')), '--no-pager');
+    const short = await onTerminal(['--base-url', nv.url, 'collections', 'list', '--limit', '3'], { cols: 80, env: pager });
+    assert.ok(!screen(short.raw, 80).some((l) => l.startsWith('paged: ')), 'fits: no pager');
+    const piped = await runCli(long, { env: pager });
+    assert.doesNotMatch(piped.stdout, /paged: /);
   });
 });

@@ -43,7 +43,7 @@ export const GLOBALS_USED: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Accepted everywhere without being listed: they only ever make a command say less. */
-const HARMLESS = ['--quiet', '--verbose', '--no-color', '--no-progress'];
+const HARMLESS = ['--quiet', '--verbose', '--no-color', '--no-progress', '--no-pager'];
 
 export function commandPath(cmd: Command): string {
   const names: string[] = [];

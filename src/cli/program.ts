@@ -37,6 +37,7 @@ export function createProgram(ctx: Context): Command {
     .addOption(group(new Option('-v, --verbose', 'log requests (redacted) and show stack traces'), OUTPUT))
     .addOption(group(new Option('--no-progress', 'no spinner or progress line'), OUTPUT))
     .addOption(group(new Option('--no-color', 'no colour'), OUTPUT))
+    .addOption(group(new Option('--no-pager', 'never page long output on a terminal (default: $NEUROVAULT_PAGER, $PAGER or less -FRX)'), OUTPUT))
     .addOption(group(new Option('--base-url <url>', 'server root (the API is under /api/)').env('NEUROVAULT_URL'), CONNECTION))
     .addOption(group(new Option('--token-file <path>', 'read the API token from this file'), CONNECTION))
     .addOption(
@@ -98,9 +99,13 @@ async function filterThroughJq(ctx: Context, expression: string): Promise<() => 
   const { JqFilter } = await import('../output/jq.js');
   const filter = await JqFilter.open(expression);
   const stdout = ctx.io.stdout;
+  const tty = ctx.io.stdoutIsTTY;
   ctx.io.stdout = filter.sink;
+  // jq reads plain JSON, whatever stdout is.
+  ctx.io.stdoutIsTTY = false;
   return async () => {
     ctx.io.stdout = stdout;
+    ctx.io.stdoutIsTTY = tty;
     const { Output } = await import('../output/format.js');
     const out = new Output(stdout);
     if (await out.write(filter.run())) await out.flush();

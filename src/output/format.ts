@@ -34,7 +34,16 @@ export async function writeRecords(
     const [{ renderTable }, human] = await Promise.all([import('./table.js'), screenHumanizer(io)]);
     const rows = all.map((r) => columns.map((c) => screenText(c, getPath(r, c), human)));
     const drawn = renderTable(columns, rows, { width: io.width ?? 80, color: opts.color, dropFirst: opts.dropFirst });
+    if (await screenPaged(io, `${drawn}\n`)) return all.length;
     return (await out.write(`${drawn}\n`)) && (await out.flush()) ? all.length : 0;
+  }
+  if (opts.format === 'json' && io.stdoutIsTTY) {
+    // On a terminal, as gh: indented and coloured, paged when long; piped JSON below stays as it was.
+    const all: object[] = [];
+    for await (const record of records) all.push(opts.pick ? pickFields(record, opts.pick) : record);
+    const text = `${(await import('./json-colour.js')).prettyJson(all, opts.color)}\n`;
+    if (await screenPaged(io, text)) return all.length;
+    return (await out.write(text)) && (await out.flush()) ? all.length : 0;
   }
   let count = 0;
   let columns: string[] = [];
@@ -64,7 +73,7 @@ export async function writeObject(io: IO, item: object, opts: FormatOptions): Pr
   const record = opts.pick ? pickFields(item, opts.pick) : item;
   const columns = columnsFor(opts.columns, record);
   let text: string;
-  if (opts.format === 'json') text = `${JSON.stringify(record, null, 2)}\n`;
+  if (opts.format === 'json') text = `${io.stdoutIsTTY ? (await import('./json-colour.js')).prettyJson(record, opts.color) : JSON.stringify(record, null, 2)}\n`;
   else if (opts.format === 'ndjson') text = `${JSON.stringify(record)}\n`;
   else if (opts.format === 'table') {
     const { renderKeyValues } = await import('./kv-view.js');
@@ -87,6 +96,11 @@ const RELATED = Symbol('related');
 export function withRelated<T extends object>(record: T, related: Record<string, object | undefined>): T {
   Object.defineProperty(record, RELATED, { value: related, enumerable: false, configurable: true });
   return record;
+}
+
+/** The pager hook (pager.ts), loaded only for a terminal with a pager set up. */
+async function screenPaged(io: IO, text: string): Promise<boolean> {
+  return Boolean(io.pager && io.stdoutIsTTY) && (await import('./pager.js')).pageIfTall(io, text);
 }
 
 /** Reads "a.b.0.c". At each level the whole remaining path is tried first, since user-defined keys may contain dots. */

@@ -34,6 +34,8 @@ export function isolatedEnv(extra: Record<string, string | undefined> = {}): Rec
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     NEUROVAULT_RETRY_BASE_MS: '5',
+    // A test on a pty must not stop in less: the pager's own tests set it.
+    NEUROVAULT_PAGER: 'cat',
     ...extra,
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
