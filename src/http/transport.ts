@@ -7,7 +7,7 @@ import Agent from 'undici/lib/dispatcher/agent.js';
 import dispatchRequest from 'undici/lib/api/api-request.js';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleepMs } from 'node:timers/promises';
-import { DeadlineError, HttpError, NetworkError, ResponseShapeError, errorCode } from './errors.js';
+import { BrokenResponseError, DeadlineError, HttpError, NetworkError, ResponseShapeError, errorCode, isBrokenResponse } from './errors.js';
 import {
   DEFAULT_METHOD_RETRY,
   RETRYABLE_NETWORK_CODES,
@@ -170,6 +170,7 @@ export class Transport {
           res.body.on('error', () => undefined);
           res.body.destroy();
           if (err instanceof AttemptFailure) throw err;
+          if (isBrokenResponse(err)) throw new AttemptFailure(new BrokenResponseError(req.method, redactUrl(res.url), err), true);
           const code = errorCode(err);
           if (code && RETRYABLE_NETWORK_CODES.has(code)) {
             throw new AttemptFailure(new NetworkError(req.method, redactUrl(res.url), err), true);
@@ -279,6 +280,7 @@ export class Transport {
         });
       } catch (err) {
         if (req.signal?.aborted) throw err;
+        if (isBrokenResponse(err)) throw new AttemptFailure(new BrokenResponseError(req.method, redactUrl(url), err), true);
         const code = errorCode(err);
         const failure = new NetworkError(req.method, redactUrl(url), err);
         throw new AttemptFailure(failure, code !== undefined && RETRYABLE_NETWORK_CODES.has(code));
