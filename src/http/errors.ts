@@ -51,6 +51,18 @@ export class HttpError extends CliError {
   }
 }
 
+/**
+ * A redirect to a URL the API token is never sent to, on a request that asked to stay with it
+ * (`TransportRequest.tokenOriginOnly`): the answer there would be anonymous, so it proves nothing.
+ */
+export class CrossOriginRedirectError extends HttpError {
+  readonly target: string;
+  constructor(init: HttpErrorInit & { target: string }) {
+    super(init);
+    this.target = init.target;
+  }
+}
+
 /** No HTTP answer at all: DNS, refused, reset, timeout. Keeps undici's real cause. */
 export class NetworkError extends CliError {
   readonly method: string;

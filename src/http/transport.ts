@@ -7,7 +7,7 @@ import Agent from 'undici/lib/dispatcher/agent.js';
 import dispatchRequest from 'undici/lib/api/api-request.js';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleepMs } from 'node:timers/promises';
-import { BrokenResponseError, DeadlineError, HttpError, NetworkError, ResponseShapeError, errorCode, isBrokenResponse } from './errors.js';
+import { BrokenResponseError, CrossOriginRedirectError, DeadlineError, HttpError, NetworkError, ResponseShapeError, errorCode, isBrokenResponse } from './errors.js';
 import {
   DEFAULT_METHOD_RETRY,
   RETRYABLE_NETWORK_CODES,
@@ -80,6 +80,11 @@ export interface TransportRequest {
   describeError?: (text: string, contentType: string) => { detail?: string; code?: string } | undefined;
   /** Ask for gzip and decode it (capped); set by json(). Files never use it. */
   gzip?: boolean;
+  /**
+   * Refuse a redirect to a URL the token is not sent to (CrossOriginRedirectError): for answers that
+   * must come from an authenticated request, such as the check that a token is valid.
+   */
+  tokenOriginOnly?: boolean;
 }
 
 export interface TransportResponse {
@@ -299,6 +304,15 @@ export class Transport {
             url: redactUrl(url),
             status: res.statusCode,
             detail: `the server redirected to ${redactUrl(target)}; a ${req.method} is never redirected (a missing trailing slash or an http:// base URL)`,
+          });
+        }
+        if (req.tokenOriginOnly && !this.sendsTokenTo(target)) {
+          throw new CrossOriginRedirectError({
+            method: req.method,
+            url: redactUrl(url),
+            status: res.statusCode,
+            target: redactUrl(target),
+            detail: `the server redirected to ${redactUrl(target)}, where the token is never sent`,
           });
         }
         if (hop >= MAX_REDIRECTS) {
