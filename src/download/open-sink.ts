@@ -21,5 +21,7 @@ export async function openSink(out: string, ctx: Context): Promise<Sink> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  return new LocalSink(out);
+  // NEUROVAULT_LOCK_WAIT_MS shortens the lock wait for tests, as NEUROVAULT_RETRY_BASE_MS does the backoff.
+  const lockWaitMs = Number(ctx.env.NEUROVAULT_LOCK_WAIT_MS) || undefined;
+  return new LocalSink(out, { signal: ctx.signal, lockWaitMs, notice: (line) => ctx.warn(line) });
 }
