@@ -19,8 +19,10 @@ import { basename, dirname, join, relative, sep } from 'node:path';
  *   for a link during the run is not caught; a planted one is).
  */
 
-/** Create a new file, read-write, appending; fails with EEXIST on anything already there (a link too). */
-export const CREATE_NEW = fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW | fsConstants.O_APPEND;
+/** Create a new file for writing at chosen offsets; fails with EEXIST on anything already there (a link too). */
+export const CREATE_NEW_AT = fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW;
+/** The same, appending (positions given to a write are then ignored). */
+export const CREATE_NEW = CREATE_NEW_AT | fsConstants.O_APPEND;
 /** Reopen a file this process may have written: never through a link, never blocking on a FIFO. */
 export const REOPEN = fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
 
