@@ -62,6 +62,7 @@ export async function lookupDoiIndex(
     return undefined; // no index yet
   }
   const meta = parseMeta(metaText);
+  if (meta === 'other version') return undefined; // written by another version of the tool: rewritten by the next scan
   if (!meta) return damaged(dir, 'its meta.json is not an index description');
   const ageMs = now - meta.createdAt;
   if (meta.baseUrl !== baseUrl || ageMs < 0 || ageMs > ttlMs) return undefined;
@@ -94,7 +95,7 @@ async function damaged(dir: string, why: string): Promise<DamagedIndex> {
   return { damaged: why };
 }
 
-function parseMeta(text: string): IndexMeta | undefined {
+function parseMeta(text: string): IndexMeta | 'other version' | undefined {
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -102,7 +103,9 @@ function parseMeta(text: string): IndexMeta | undefined {
     return undefined;
   }
   const m = v as Partial<IndexMeta> | null;
-  if (!m || typeof m !== 'object' || m.v !== 2 || typeof m.baseUrl !== 'string') return undefined;
+  if (!m || typeof m !== 'object' || Array.isArray(m)) return undefined;
+  if (Number.isSafeInteger(m.v) && m.v !== 2) return 'other version';
+  if (m.v !== 2 || typeof m.baseUrl !== 'string') return undefined;
   if (!Number.isFinite(m.createdAt) || !Number.isSafeInteger(m.collections) || (m.collections as number) < 0) return undefined;
   return m as IndexMeta;
 }

@@ -88,10 +88,11 @@ export class NetworkError extends CliError {
  * line, exit 1; the transport retries it like a reset connection where the method allows.
  */
 export class BrokenResponseError extends CliError {
-  readonly code?: string;
+  readonly reason: string;
   constructor(method: string, url: string, cause: unknown) {
-    super(`${method} ${url}: the server sent a broken response (${brokenResponseReason(cause)})`, { exitCode: ExitCode.failure, cause });
-    this.code = errorCode(cause);
+    const reason = brokenResponseReason(cause);
+    super(`${method} ${url}: the server sent a broken response (${reason})`, { exitCode: ExitCode.failure, cause });
+    this.reason = reason;
   }
 }
 
@@ -106,6 +107,7 @@ export function isBrokenResponse(err: unknown): boolean {
 
 /** The cause in a few words: llhttp's own reason without undici's preamble, zlib's with the encoding named. */
 export function brokenResponseReason(err: unknown): string {
+  if (err instanceof BrokenResponseError) return err.reason;
   const parse = parserError(err);
   if (parse) return /\(([^()]{1,200})\)\s*$/.exec(parse.message)?.[1] ?? 'not HTTP/1.1';
   const message = err instanceof Error ? err.message : String(err);

@@ -306,7 +306,7 @@ export class Transport {
             detail: `the server redirected to ${redactUrl(target)}; a ${req.method} is never redirected (a missing trailing slash or an http:// base URL)`,
           });
         }
-        if (req.tokenOriginOnly && !this.sendsTokenTo(target)) {
+        if (req.tokenOriginOnly && target.origin !== this.baseOrigin) {
           throw new CrossOriginRedirectError({
             method: req.method,
             url: redactUrl(url),
