@@ -12,7 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import { runCli, type CliResult, type RunOptions } from './helpers/run-cli.js';
 import { sendJsonBody } from './hostile/server.js';
 import { niftiGz } from './standin/nifti-file.js';
-import { cutFirst, imageJson, send206, serveFile, startFakeNeuroVault, type FakeNeuroVault, type FakeOptions } from './hostile/download-server.js';
+import { cutFirst, imageJson, send206, serveFile, startFakeNeuroVault, type FakeNeuroVault, type FakeOptions, type FileHandler } from './hostile/download-server.js';
 
 let work: string;
 before(async () => {
@@ -404,6 +404,21 @@ describe('a shared folder with planted links, leftovers and locks (issue 16, ite
       const r = await cli(nv, ['verify', out]);
       assert.equal(r.code, 5, r.stderr);
       assert.match(r.stderr, /collection_1\/image_101\.nii\.gz \(image 101\): not checked: a symbolic link/);
+    });
+  });
+
+  test('a file answer with a broken chunk size is one "broken response" line per image, retried, exit 1', async () => {
+    const file: FileHandler = (req) => {
+      req.socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n');
+    };
+    await withServer({ ...one, file }, async (nv) => {
+      const out = freshOut();
+      const r = await cli(nv, ['download', '1', '--out', out, '--retries', '2']);
+      assert.equal(r.code, 1, r.stderr);
+      assertOneLineErrors(r.stderr);
+      assert.match(r.stderr, /image 101\b.*the server sent a broken response \(Invalid character in chunk size\) \(after 3 attempts\)/);
+      assert.equal(nv.fileRequests().length, 3);
+      assert.ok(!existsSync(final(out)));
     });
   });
 
