@@ -30,10 +30,12 @@ export interface GlobalOptions {
   region?: string;
   profile?: string;
   signRequest: boolean;
+  /** `--offline` / `NEUROVAULT_OFFLINE`: no connection at all; what needs one fails with exit 6. */
+  offline: boolean;
 }
 
 /** Raw commander values (`optsWithGlobals()`), env already applied by commander's `.env()`. */
-export function resolveGlobals(raw: Record<string, unknown>, io: IO): GlobalOptions {
+export function resolveGlobals(raw: Record<string, unknown>, io: IO, env: NodeJS.ProcessEnv = {}): GlobalOptions {
   const baseUrl = parseBaseUrl(String(raw.baseUrl ?? DEFAULT_BASE_URL));
   const scheme = String(raw.authScheme ?? 'token').toLowerCase();
   if (scheme !== 'token' && scheme !== 'bearer') {
@@ -94,7 +96,16 @@ export function resolveGlobals(raw: Record<string, unknown>, io: IO): GlobalOpti
     region: raw.region === undefined ? undefined : String(raw.region),
     profile: raw.profile === undefined ? undefined : String(raw.profile),
     signRequest: raw.signRequest !== false,
+    offline: raw.offline === true || envSwitch(env.NEUROVAULT_OFFLINE, 'NEUROVAULT_OFFLINE'),
   };
+}
+
+/** HF_HUB_OFFLINE's reading: 1/true/yes/on is on, unset/empty/0/false/no/off is off, anything else a usage error. */
+function envSwitch(value: string | undefined, name: string): boolean {
+  const v = (value ?? '').trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['', '0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new UsageError(`invalid ${name}="${value}": use 1 (offline) or 0`);
 }
 
 function fieldList(value: string, flag: string): string[] {

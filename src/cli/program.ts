@@ -43,6 +43,7 @@ export function createProgram(ctx: Context): Command {
     )
     .addOption(group(new Option('--timeout <seconds>', 'per-request timeout').env('NEUROVAULT_TIMEOUT'), CONNECTION))
     .addOption(group(new Option('--retries <n>', 'retries of idempotent requests (default 4)'), CONNECTION))
+    .addOption(group(new Option('--offline', 'open no connection at all (also NEUROVAULT_OFFLINE=1); what needs one exits 6'), CONNECTION))
     .addOption(group(new Option('--endpoint-url <url>', 'S3 endpoint (path-style addressing)'), S3))
     .addOption(group(new Option('--region <region>', 'S3 region'), S3))
     .addOption(group(new Option('--profile <name>', 'AWS profile from ~/.aws/credentials or ~/.aws/config'), S3))
@@ -66,12 +67,13 @@ Examples:
 
 Help for a command: neurovault help collections list (or neurovault collections list --help).
 
-Exit codes: 0 ok, 1 failure, 2 usage, 3 auth, 4 not found, 5 integrity, 130 interrupted.`,
+Exit codes: 0 ok, 1 failure, 2 usage, 3 auth, 4 not found, 5 integrity, 6 offline, 130 interrupted.`,
     );
   configureHelpLayout(program, width);
   let afterAction: (() => Promise<void>) | undefined;
   program.hook('preAction', async (_program, action) => {
-    ctx.globals = resolveGlobals(action.optsWithGlobals(), ctx.io);
+    ctx.globals = resolveGlobals(action.optsWithGlobals(), ctx.io, ctx.env);
+    ctx.commandName = commandPath(action);
     if (ctx.globals.jq !== undefined) afterAction = await filterThroughJq(ctx, ctx.globals.jq);
   });
   registerCollections(program, ctx);
@@ -102,6 +104,13 @@ async function filterThroughJq(ctx: Context, expression: string): Promise<() => 
     const out = new Output(stdout);
     if (await out.write(filter.run())) await out.flush();
   };
+}
+
+/** `collections list` for that command (the root's name left out). */
+function commandPath(cmd: Command): string {
+  const words: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) words.unshift(c.name());
+  return words.join(' ');
 }
 
 function commandNames(program: Command): Set<string> {
