@@ -76,7 +76,7 @@ export class Context {
    */
   async newTransport(options: Pick<TransportOptions, 'baseUrl'> & Partial<TransportOptions>): Promise<Transport> {
     const g = this.globals;
-    // The early check: a command that needs the network stops here, before its first request is even built.
+    // A command that turns out to need the network stops here, before its first request is even built.
     if (g.offline) throw await this.offlineError();
     const { Transport } = await import('../http/transport.js');
     rememberSecret(options.token);
@@ -126,8 +126,8 @@ export class Context {
   commandName?: string;
 
   private async offlineError(): Promise<Error> {
-    const { OfflineError } = await import('../errors.js');
-    return new OfflineError(`${this.commandName ?? 'this command'}: needs the network, and offline mode is on (--offline / NEUROVAULT_OFFLINE); nothing was sent`);
+    const { needsNetworkError } = await import('./offline.js');
+    return needsNetworkError(this.commandName);
   }
 
   /** A notice for the user on stderr (never data). */

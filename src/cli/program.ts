@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { Context } from './context.js';
 import { prepareArgv, resolveGlobals } from './globals.js';
+import { refuseOfflineCommand } from './offline.js';
 import { configureHelpLayout, helpAwareCommand, unknownCommandOverHelp } from './help.js';
 import { terminalLine } from '../util/terminal-text.js';
 import { registerCollections } from './commands/collections.js';
@@ -74,6 +75,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 auth, 4 not found, 5 integrity, 6 offlin
   program.hook('preAction', async (_program, action) => {
     ctx.globals = resolveGlobals(action.optsWithGlobals(), ctx.io, ctx.env);
     ctx.commandName = commandPath(action);
+    if (ctx.globals.offline) refuseOfflineCommand(ctx.commandName);
     if (ctx.globals.jq !== undefined) afterAction = await filterThroughJq(ctx, ctx.globals.jq);
   });
   registerCollections(program, ctx);
