@@ -152,8 +152,16 @@ async function fetchRecords(
   opts: LockInstallOptions,
 ): Promise<void> {
   const accept = (locked: LockEntry, record: Record<string, unknown>) => {
-    if (sha256Text(sidecarText(record)) === locked.metadata_sha256) records.set(locked.id, record);
-    else plan.differences.push(`image ${locked.id}: its record on the server differs from the lock (metadata changed)`);
+    if (sha256Text(sidecarText(record)) === locked.metadata_sha256) {
+      records.set(locked.id, record);
+      return;
+    }
+    const modified = typeof record.modify_date === 'string' ? record.modify_date : null;
+    plan.differences.push(
+      modified !== locked.modify_date
+        ? `image ${locked.id}: modify_date is ${modified ?? 'null'}, the lock has ${locked.modify_date ?? 'null'}`
+        : `image ${locked.id}: its record on the server differs from the lock (same modify_date, other metadata)`,
+    );
   };
   const byCollection = new Map<number, LockEntry[]>();
   for (const e of missing) byCollection.set(e.collection_id, [...(byCollection.get(e.collection_id) ?? []), e]);
