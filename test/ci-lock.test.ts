@@ -212,6 +212,32 @@ describe('install from a lock; offline mode', () => {
     assert.equal(off.code, 0, off.stderr);
   });
 
+  test('--offline: catalogue-backed commands keep working, a catalogue download of a complete folder included', async () => {
+    const env = { XDG_CACHE_HOME: join(work, 'cache') };
+    assert.equal((await counted(['catalog', 'sync'], { env })).code, 0);
+    const out = join(work, 'from-catalogue');
+    const select = ['download', '--where', `collection_id=${cid}`, '--out', out, '-o', 'json'];
+    const online = await counted(select, { env });
+    assert.equal(online.code, 0, online.stderr);
+    assert.equal(JSON.parse(online.stdout).fetched, ids.length);
+    const offline = await counted(select, { env: { ...env, NEUROVAULT_OFFLINE: '1' } });
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.equal(JSON.parse(offline.stdout).skipped, ids.length);
+    assert.equal(offline.connections, 0);
+    for (const args of [['search', 'image', '--images', '--where', `collection_id=${cid}`], ['images', 'list', '--search', 'image', '--where', `collection_id=${cid}`]]) {
+      const r = await counted(['--offline', ...args, '-o', 'json'], { env });
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(JSON.parse(r.stdout).length, ids.length);
+      assert.equal(r.connections, 0);
+    }
+    rmSync(join(out, `collection_${cid}/image_${ids[0]}.nii.gz`));
+    const missing = await counted(select, { env: { ...env, NEUROVAULT_OFFLINE: '1' } });
+    assert.equal(missing.code, 6, missing.stderr);
+    assert.equal(missing.connections, 0);
+    assert.match(missing.stderr, /^neurovault: download: needs the network, and offline mode is on/m);
+    assert.ok(!existsSync(join(out, `collection_${cid}/image_${ids[0]}.nii.gz.part`)), 'no *.part left');
+  });
+
   test('the transport itself refuses offline: OfflineError (exit 6), no connection', async () => {
     const transport = new Transport({ baseUrl: nv.url, userAgent: 'test', offline: true });
     const before = nv.connections;

@@ -1,5 +1,6 @@
 import type { BackoffOptions } from '../http/retry-policy.js';
 import type { Transport } from '../http/transport.js';
+import { OfflineError } from '../errors.js';
 import { Breaker, BreakerOpenError } from './breaker.js';
 import type { Expectations } from './checks.js';
 import { FileFailure, fetchFile, type MinRate } from './fetch-file.js';
@@ -92,6 +93,8 @@ export async function runEngine(items: readonly DownloadItem[], opts: EngineOpti
   let next = 0;
   let stopped = false;
   let started = 0;
+  /** Offline mode met a file that must be fetched: the run stops and says so (exit 6), not one failure per file. */
+  let offline: OfflineError | undefined;
 
   const deps = {
     transport: opts.transport,
@@ -164,7 +167,8 @@ export async function runEngine(items: readonly DownloadItem[], opts: EngineOpti
             started--;
             return;
           }
-          if (err instanceof BreakerOpenError) {
+          if (err instanceof BreakerOpenError || err instanceof OfflineError) {
+            if (err instanceof OfflineError) offline ??= err;
             stopped = true;
             started--;
             return;
@@ -186,6 +190,7 @@ export async function runEngine(items: readonly DownloadItem[], opts: EngineOpti
     // Whatever happened, what finished is recorded before the run ends.
     await manifest.flush();
   }
+  if (offline) throw offline;
   outcome.interrupted = opts.signal.aborted;
   outcome.notStarted = items.length - started;
   if (stopped) outcome.serverDown = `${breaker.failures} failures in a row, the last: ${breaker.lastFailure ?? 'unknown'}`;

@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import type { DownloadFlags } from '../commands/download.js';
-import { printPlan, refuseDifferences, report, startBar, type Settings } from './download.js';
+import { printPlan, refuseDifferences, report, startBar, transportOnDemand, type Settings } from './download.js';
 import { selectionDifference, type Lock, type LockSelection } from '../../download/lock.js';
 import { lockedItems, planFromLock } from '../../download/install-from-lock.js';
 import { DEFAULT_BREAKER_THRESHOLD, runEngine, type Outcome } from '../../download/engine.js';
@@ -9,7 +9,6 @@ import { MANIFEST_FILE, collectionMetadataPath } from '../../download/layout.js'
 import { silentProgress } from '../../download/progress.js';
 import type { Plan } from '../../download/plan.js';
 import type { Sink } from '../../download/sink.js';
-import type { Transport } from '../../http/transport.js';
 import { withWait } from '../../output/progress-wait.js';
 import { terminalLine } from '../../util/terminal-text.js';
 
@@ -60,7 +59,7 @@ export async function runFromLock(
     for (const c of plan.collections.values()) await sink.writeText(c.path, c.text);
 
     // Files come from the lock's URLs; the client behind them is made on the first one actually needed.
-    const transport: Pick<Transport, 'send'> = { send: async (req) => (await ctx.api()).transport.send(req) };
+    const transport = transportOnDemand(ctx);
     const bar = g.progress && plan.requests.files > 0 ? startBar(plan, new Map(), force, sink.location, ctx) : undefined;
     const progress = bar ?? silentProgress(ctx.io);
     let outcome: Outcome;

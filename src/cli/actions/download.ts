@@ -19,6 +19,7 @@ import { formatBytes, formatSeconds } from '../../output/units.js';
 import { openSink } from '../../download/open-sink.js';
 import { parseIntFlag } from '../parse.js';
 import { writeRecords } from '../../output/format.js';
+import type { Transport } from '../../http/transport.js';
 
 /** The transport keeps at most 32 sockets per origin; more workers would only queue. */
 const MAX_CONCURRENCY = 32;
@@ -81,9 +82,10 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
   if (!fromCatalog && wantsCatalog(flags)) {
     throw new UsageError('--search and --basic select from the whole catalogue; use them without refs');
   }
-  const api = await ctx.api();
-  const plan = fromCatalog
-    ? planFrom(await catalogSelection(flags, where, settings.maxImages, ctx), api.baseUrl, settings.shard)
+  // A catalogue selection needs no client until a file must be fetched (so it runs offline when all is there).
+  const api = fromCatalog ? undefined : await ctx.api();
+  const plan = !api
+    ? planFrom(await catalogSelection(flags, where, settings.maxImages, ctx), g.baseUrl, settings.shard)
     : await withWait(ctx, `listing the images of ${rawRefs.join(' ')}`, () =>
         buildPlan(api, refs, {
           where,
@@ -113,7 +115,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     let outcome: Outcome;
     try {
       outcome = await runEngine(plan.items, {
-        transport: bar ? bar.watchTransport(api.transport) : api.transport,
+        transport: bar ? bar.watchTransport(transportOnDemand(ctx)) : transportOnDemand(ctx),
         sink: bar ? bar.watch(sink) : sink,
         concurrency: settings.concurrency,
         force: Boolean(flags.force),
@@ -179,6 +181,11 @@ export function refuseDifferences(diffs: string[], file: string, ctx: Context): 
   throw new IntegrityError(`${diffs.length} difference(s) from the lock ${file} (--frozen); nothing was downloaded`, {
     hint: 'drop --frozen to download what the server has now and rewrite the lock',
   });
+}
+
+/** The API's transport, made on the first request: a run that fetches nothing opens nothing (and works offline). */
+export function transportOnDemand(ctx: Context): Pick<Transport, 'send'> {
+  return { send: async (req) => (await ctx.api()).transport.send(req) };
 }
 
 /** What the user selected, as a lock records it (lock.ts LockSelection). */
