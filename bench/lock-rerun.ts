@@ -7,7 +7,7 @@
 // added to every API request (a CI runner far from neurovault.org). Then once each with the API answering
 // 503 to everything (an outage): today's re-run against the lock install.
 //   node dist/bench/lock-rerun.js [--files 1000] [--file-bytes 204800] [--rounds 5] [--api-latency 0,100] [--dir <tmp>]
-// NODE_BIN picks the node that runs the CLI (default: this process's).
+// NODE_BIN picks the node that runs the CLI (default: this process's). Needs GNU time (/usr/bin/time) for CPU.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -36,6 +36,8 @@ const latencies = values['api-latency'].split(',').map(Number);
 
 interface Measure {
   ms: number;
+  /** user + system CPU seconds of the CLI process (GNU time): steadier than wall time on a shared machine. */
+  cpu: number;
   code: number | null;
   requests: number;
   connections: number;
@@ -47,14 +49,16 @@ function run(nv: Standin, args: string[], expectFailure = false): Promise<Measur
   const t0 = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, XDG_CONFIG_HOME: '/nonexistent', XDG_CACHE_HOME: '/nonexistent' };
-    const child = spawn(NODE, [BIN, '--base-url', nv.url, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', 'cpu %U %S', NODE, BIN, '--base-url', nv.url, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
+      const cpu = m ? Number(m[1]) + Number(m[2]) : NaN;
       if (code !== 0 && !expectFailure) process.stderr.write(`${args.join(' ')} → ${code}\n${stderr}`);
-      resolve({ ms, code, requests: nv.requests.length - start, connections: nv.connections - connections });
+      resolve({ ms, cpu, code, requests: nv.requests.length - start, connections: nv.connections - connections });
     });
   });
 }
@@ -100,21 +104,22 @@ for (const latency of latencies) {
     const ms = median(results[i]!.map((m) => m.ms));
     const last = results[i]!.at(-1)!;
     const codes = [...new Set(results[i]!.map((m) => m.code))].join(',');
-    rows.push(`| ${latency} ms | ${label} | ${ms.toFixed(0)} ms | ${(base / ms).toFixed(2)}x | ${last.requests} | ${last.connections} | ${codes} |`);
+    const cpu = median(results[i]!.map((m) => m.cpu));
+    rows.push(`| ${latency} ms | ${label} | ${ms.toFixed(0)} ms | ${(base / ms).toFixed(2)}x | ${cpu.toFixed(2)} s | ${last.requests} | ${last.connections} | ${codes} |`);
   });
 
   nv.faults.apiDown = true;
   const downToday = await run(nv, ['download', cid, '--out', out, '--quiet'], true);
   const downLock = await run(nv, ['download', '--out', out, '--lock', lock, '--frozen', '--quiet']);
   nv.faults.apiDown = false;
-  rows.push(`| ${latency} ms, API down (503) | today's re-run | ${downToday.ms.toFixed(0)} ms | — | ${downToday.requests} | ${downToday.connections} | ${downToday.code} |`);
-  rows.push(`| ${latency} ms, API down (503) | lock install | ${downLock.ms.toFixed(0)} ms | — | ${downLock.requests} | ${downLock.connections} | ${downLock.code} |`);
+  rows.push(`| ${latency} ms, API down (503) | today's re-run | ${downToday.ms.toFixed(0)} ms | — | ${downToday.cpu.toFixed(2)} s | ${downToday.requests} | ${downToday.connections} | ${downToday.code} |`);
+  rows.push(`| ${latency} ms, API down (503) | lock install | ${downLock.ms.toFixed(0)} ms | — | ${downLock.cpu.toFixed(2)} s | ${downLock.requests} | ${downLock.connections} | ${downLock.code} |`);
   await nv.close();
   rmSync(work, { recursive: true, force: true });
 }
 
 console.log(`Re-run over a complete folder: ${files} files × ${(fileBytes / 1024).toFixed(0)} KiB, ${rounds} interleaved rounds, node ${process.version} (CLI: ${NODE}), load ${loadavg()[0]!.toFixed(1)}`);
 console.log('');
-console.log('| API latency | command | median wall | speed-up vs today | requests | connections | exit |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('| API latency | command | median wall | speed-up vs today | median CPU | requests | connections | exit |');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);
