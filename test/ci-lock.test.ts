@@ -303,6 +303,28 @@ describe('install from a lock; offline mode', () => {
     }
   });
 
+  test('a malformed version-2 lock is refused (exit 2) before any request', async () => {
+    const doc = JSON.parse(readFileSync(lock, 'utf8'));
+    const bad = join(work, 'bad.lock');
+    const cases: [string, (d: { images: Record<string, unknown>[]; collections: unknown[] }) => void][] = [
+      ['a file URL that is not http(s)', (d) => (d.images[0]!.file_url = 'file:///etc/passwd.nii.gz')],
+      ['an extension outside the allow-list', (d) => (d.images[0]!.file_url = `${nv.url}/media/x.sh`)],
+      ['no metadata sha256', (d) => delete d.images[1]!.metadata_sha256],
+      ['an id that is not positive', (d) => (d.images[2]!.id = -4)],
+      ['a collection id outside the layout', (d) => (d.images[3]!.collection_id = '../x')],
+      ['an image whose collection is not listed', (d) => (d.collections = [])],
+    ];
+    for (const [what, spoil] of cases) {
+      const copyOf = structuredClone(doc);
+      spoil(copyOf);
+      writeFileSync(bad, JSON.stringify(copyOf));
+      const r = await counted(['download', '--lock', bad, '--frozen', '--out', join(work, 'bad')]);
+      assert.equal(r.code, 2, `${what}: ${r.stderr}`);
+      assert.match(r.stderr, /^neurovault: lock file .* has a malformed entry/m, what);
+      assert.equal(r.connections, 0, what);
+    }
+  });
+
   test('--shard with the lock installs only its share; --dry-run lists it without a request', async () => {
     const out = join(work, 'shard');
     const r = await counted(['download', '--lock', lock, '--frozen', '--out', out, '--shard', '1/3']);
