@@ -141,6 +141,16 @@ describe('install from a lock; offline mode', () => {
     assertInstalled(out2);
   });
 
+  test('an empty folder (a cold cache): files from the lock\'s URLs, records from one list of the collection', async () => {
+    const out = join(work, 'cold');
+    const r = await counted(['download', '--lock', lock, '--frozen', '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.files.length, ids.length);
+    const paths = r.api.map((q) => new URL(q.path, nv.url).pathname).sort();
+    assert.deepEqual(paths, [`/api/collections/${cid}/`, `/api/collections/${cid}/images/`], 'one listing (12 records > 10), one collection');
+    assertInstalled(out);
+  });
+
   test('a damaged file is fetched again; a sidecar rebuilt from the manifest costs nothing', async () => {
     const out = copy('damaged');
     const file = join(out, `collection_${cid}/image_${ids[0]}.nii.gz`);
