@@ -42,8 +42,11 @@ export const GLOBALS_USED: Readonly<Record<string, readonly string[]>> = {
   completion: [],
 };
 
-/** Accepted everywhere without being listed: they only ever make a command say less. */
-const HARMLESS = ['--quiet', '--verbose', '--no-color', '--no-progress'];
+/**
+ * Accepted everywhere without being listed: they only make a command say less, or (`--offline`) refuse
+ * the network to whatever needs it, with its own exit code.
+ */
+const HARMLESS = ['--quiet', '--verbose', '--no-color', '--no-progress', '--offline'];
 
 export function commandPath(cmd: Command): string {
   const names: string[] = [];
