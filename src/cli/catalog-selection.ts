@@ -1,6 +1,7 @@
 import type { Context } from './context.js';
 import { UsageError } from '../errors.js';
 import type { WhereClause } from '../filter/where.js';
+import type { Presenter } from '../output/presenter.js';
 
 /** Flags that select images from the local catalogue instead of asking the server. */
 export interface SelectionFlags {
@@ -14,23 +15,28 @@ export function wantsCatalog(flags: SelectionFlags): boolean {
 
 /**
  * Images of the catalogue matching --search (full text), --basic (nilearn's default filter) and
- * --where, by ascending id, at most `max`. The catalogue modules load only here.
+ * --where, by ascending id, at most `max`. The catalogue modules load only here. Field names in --where,
+ * --columns and --json are checked against every key the catalogue holds, before selecting.
  */
 export async function selectFromCatalog(
   flags: SelectionFlags,
   where: WhereClause[],
   max: number | undefined,
   ctx: Context,
+  present: Presenter,
 ): Promise<{ image: Record<string, unknown>; collection: Record<string, unknown> | undefined }[]> {
   const { ftsQuery } = await import('../catalog/fts-query.js');
   const query = flags.search === undefined ? undefined : ftsQuery([flags.search]);
   if (query === undefined && flags.search !== undefined) throw new UsageError('--search needs words');
-  const [{ openCatalogFor }, { selectImages }, { matchingImageIds }] = await Promise.all([
+  const [{ openCatalogFor }, { selectImages }, { matchingImageIds }, { catalogKeys }, { IMAGES }] = await Promise.all([
     import('./actions/catalog.js'),
     import('../catalog/select.js'),
     import('../catalog/search.js'),
+    import('../catalog/keys.js'),
+    import('./actions/shapes.js'),
   ]);
   const { db } = await openCatalogFor(ctx);
+  present.checkNames(catalogKeys(db), IMAGES, where);
   const ids = query === undefined ? undefined : matchingImageIds(db, query);
   return [...selectImages(db, { ids, where, basic: Boolean(flags.basic), max })];
 }

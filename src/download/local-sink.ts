@@ -6,6 +6,7 @@ import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors.js';
 import { PART_SUFFIX, isInsidePath } from './layout.js';
+import { describeFsError } from '../util/fs-error.js';
 import { backoffDelay } from '../http/retry-policy.js';
 import { CREATE_NEW, FolderGuard, LinkedPath, REOPEN, createOwn, openOwn, resumable, stillOurs, tempNameFor, type OwnFile } from '../util/no-follow.js';
 import { RefusedPath, type ChunkWriter, type ResumeToken, type Sink, type StageOptions, type StagedFile } from './sink.js';
@@ -22,8 +23,6 @@ const WRITE_BATCH = 512 * 1024;
 const READ_ONLY = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
 
 export interface LocalSinkOptions {
-  /** The run's signal: a lock wait ends at once when it fires. */
-  signal?: AbortSignal;
   /** The bound on one lock wait (default LOCK_WAIT_MS). */
   lockWaitMs?: number;
   /** Says why the run is waiting (another process's lock); the library never prints. */
@@ -81,11 +80,16 @@ export class LocalSink implements Sink {
     } catch (err) {
       if (isMissing(err)) return undefined;
       if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new RefusedPath(path, 'a symbolic link, not a regular file');
-      throw err;
+      throw describeFsError(err, { path: abs, action: 'read' });
     }
     try {
-      if (!(await fh.stat()).isFile()) throw new RefusedPath(path, 'not a regular file');
+      const st = await fh.stat();
+      // A folder is left to fail below (EISDIR, said in words); a FIFO or a device could block or never end.
+      if (!st.isFile() && !st.isDirectory()) throw new RefusedPath(path, 'not a regular file');
       return await fh.readFile('utf8');
+    } catch (err) {
+      if (err instanceof RefusedPath) throw err;
+      throw describeFsError(err, { path: abs, action: 'read' });
     } finally {
       await fh.close();
     }
@@ -107,15 +111,15 @@ export class LocalSink implements Sink {
       renameSync(tmp, abs);
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
-      throw err;
+      throw describeFsError(err, { path: abs, action: 'write' });
     }
   }
 
-  async updateText(path: string, change: (current: string | undefined) => string): Promise<void> {
+  async updateText(path: string, change: (current: string | undefined) => string, signal?: AbortSignal): Promise<void> {
     const abs = this.resolvePath(path);
     await this.ensureDir(dirname(abs));
     const lock = `${abs}.lock`;
-    await acquireLock(lock, this.options);
+    await acquireLock(lock, { ...this.options, signal });
     try {
       await this.writeText(path, change(await this.readText(path)));
     } finally {
@@ -412,7 +416,7 @@ function writeAllSync(fd: number, chunks: Buffer[]): number {
  * one. Every wait is bounded (options.lockWaitMs), announced after a second with the holder's name, and
  * ends at once when the run's signal fires (Ctrl-C, SIGTERM).
  */
-async function acquireLock(lock: string, options: LocalSinkOptions): Promise<void> {
+async function acquireLock(lock: string, options: LocalSinkOptions & { signal?: AbortSignal }): Promise<void> {
   const me = `${hostname()}:${process.pid}`;
   const { signal } = options;
   const maxWait = options.lockWaitMs ?? LOCK_WAIT_MS;

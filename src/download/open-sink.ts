@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
 import type { Context } from '../cli/context.js';
 import { UsageError } from '../errors.js';
 import { LocalSink } from './local-sink.js';
+import { checkOutputFolder } from '../util/output-path.js';
 import type { Sink } from './sink.js';
 
 /**
@@ -15,13 +15,8 @@ export async function openSink(out: string, ctx: Context): Promise<Sink> {
     return createSink(out, ctx);
   }
   if (scheme !== undefined) throw new UsageError(`--out ${out}: unsupported destination; use a folder or s3://bucket/prefix`);
-  try {
-    const st = await stat(out);
-    if (!st.isDirectory()) throw new UsageError(`--out ${out} is not a folder`);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  await checkOutputFolder(out, '--out');
   // NEUROVAULT_LOCK_WAIT_MS shortens the lock wait for tests, as NEUROVAULT_RETRY_BASE_MS does the backoff.
   const lockWaitMs = Number(ctx.env.NEUROVAULT_LOCK_WAIT_MS) || undefined;
-  return new LocalSink(out, { signal: ctx.signal, lockWaitMs, notice: (line) => ctx.warn(line) });
+  return new LocalSink(out, { lockWaitMs, notice: (line) => ctx.warn(line) });
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, fstatSync, lstatSync, open, unlink, type Stats } from 'node:fs';
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
+import { makeDirs } from './make-dirs.js';
 import { basename, dirname, join, relative, sep } from 'node:path';
 
 /**
@@ -107,7 +108,7 @@ export class FolderGuard {
   /** mkdir -p, then the check. */
   ensure(dir: string): Promise<void> {
     return this.memo(dir, async () => {
-      await mkdir(dir, { recursive: true });
+      await makeDirs(dir);
       await this.check(dir);
     });
   }

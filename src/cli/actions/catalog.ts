@@ -6,14 +6,22 @@ import { catalogPath } from '../../catalog/location.js';
 import { openCatalog, staleNotice, type Catalog } from '../../catalog/reader.js';
 import { InterruptedError } from '../../errors.js';
 import { parseIntFlag } from '../parse.js';
-import { outputOptions } from './columns.js';
-import { writeObject } from '../../output/format.js';
+import { presenterFor } from '../present.js';
+import type { RecordShape } from '../../output/presenter.js';
 import { formatBytes, formatSeconds } from '../../output/units.js';
+import { checkOutputFile } from '../../util/output-path.js';
 
 /** The server's page cap (DRF max_limit); kept here so reading commands do not load the API client. */
 const MAX_PAGE = 1000;
 /** The polite ceiling: the live server runs 4 gunicorn workers for everyone. */
 const MAX_SYNC_CONCURRENCY = 4;
+
+const STATUS: RecordShape = {
+  noun: ['catalogue', 'catalogues'],
+  defaults: [],
+  declared: ['server', 'path', 'synced_at', 'age', 'collections', 'images', 'bytes', 'size', 'bytes_per_image', 'engine'],
+};
+const SYNCED: RecordShape = { noun: ['sync', 'syncs'], defaults: [], declared: ['path', 'collections', 'images', 'bytes', 'seconds', 'resumed'] };
 
 export function catalogFile(ctx: Context): string {
   return catalogPath(cacheDir(ctx.env), ctx.globals.baseUrl);
@@ -32,6 +40,9 @@ export async function runCatalogSync(flags: CatalogSyncFlags, ctx: Context): Pro
   const pageSize = parseIntFlag(flags.pageSize ?? String(MAX_PAGE), '--page-size', 1, MAX_PAGE);
   const concurrency = parseIntFlag(flags.concurrency ?? '3', '--concurrency', 1, MAX_SYNC_CONCURRENCY);
   const g = ctx.globals;
+  const present = presenterFor(ctx);
+  present.checkKnown(SYNCED);
+  await checkOutputFile(catalogFile(ctx), 'the catalogue', { makeParents: true });
   const { syncCatalog } = await import('../../catalog/sync.js');
   const api = await ctx.api();
   const started = Date.now();
@@ -53,6 +64,8 @@ export async function runCatalogSync(flags: CatalogSyncFlags, ctx: Context): Pro
         : undefined,
     });
     spinner?.stop();
+    const seconds = (Date.now() - started) / 1000;
+    await present.result({ path: catalogFile(ctx), collections: result.collections, images: result.images, bytes: result.bytes, seconds, resumed: Boolean(result.resumed) }, SYNCED);
     if (!g.quiet) {
       const how = result.resumed ? ' (continued an interrupted sync)' : '';
       ctx.warn(
@@ -87,7 +100,9 @@ export async function runCatalogStatus(ctx: Context): Promise<void> {
     bytes_per_image: images > 0 ? Math.round(bytes / images) : null,
     engine: catalog.db.engine,
   };
-  await writeObject(ctx.io, record, outputOptions(ctx, [], 'get'));
+  const present = presenterFor(ctx);
+  present.checkKnown(STATUS);
+  await present.one(record, STATUS);
 }
 
 export async function runCatalogPath(ctx: Context): Promise<void> {

@@ -21,6 +21,7 @@ import { uploadFile, uploadStream } from '../../s3/multipart.js';
 import { downloadFile, downloadToStream } from '../../s3/ranged-get.js';
 import { copyObject } from '../../s3/copy.js';
 import { walkFiles } from '../../s3/local-files.js';
+import { checkLocalDestination } from '../../s3/local-destination.js';
 import { parseIntFlag, parseKeyValues } from '../parse.js';
 import type { ChecksumAlgorithm } from '../../s3/checksum.js';
 
@@ -156,6 +157,7 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
   if (src.kind === 'local' && !(await stat(src.path).catch(() => undefined))) {
     throw new UsageError(`The user-provided path ${src.path} does not exist.`);
   }
+  if (dst.kind === 'local' && !flags.dryrun) await checkLocalDestination(dst.path, dstArg, Boolean(flags.recursive));
   const { client, aws, fc } = await openS3Session(ctx, { bucket: dst.kind === 's3' ? dst.loc.bucket : src.kind === 's3' ? src.loc.bucket : undefined });
   const tuning = applyProfileTuning(draft, aws.s3);
   // Every request in flight listens on the run's abort signal; that is many listeners, not a leak.

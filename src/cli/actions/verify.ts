@@ -6,6 +6,10 @@ import { parseManifest, type ManifestEntry } from '../../download/manifest.js';
 import { openSink } from '../../download/open-sink.js';
 import { barProgress, silentProgress } from '../../download/progress.js';
 import { formatBytes, formatSeconds } from '../../output/units.js';
+import type { RecordShape } from '../../output/presenter.js';
+import { presenterFor } from '../present.js';
+
+const VERIFIED: RecordShape = { noun: ['check', 'checks'], defaults: [], declared: ['dir', 'checked', 'ok', 'mismatches'] };
 
 /** Files hashed at once: enough to keep a disk busy, few enough not to thrash a spinning one. */
 const VERIFY_CONCURRENCY = 4;
@@ -24,6 +28,8 @@ interface Mismatch {
 
 /** `verify [dir]`: a full re-hash of every manifest entry, never trusting sizes or times. */
 export async function runVerify(dir: string, ctx: Context): Promise<void> {
+  const present = presenterFor(ctx);
+  present.checkKnown(VERIFIED);
   const sink = await openSink(dir, ctx);
   const started = Date.now();
   const g = ctx.globals;
@@ -81,10 +87,7 @@ export async function runVerify(dir: string, ctx: Context): Promise<void> {
       const took = `${formatBytes(bytes)} in ${formatSeconds(Date.now() - started)}`;
       ctx.warn(`verified ${list.length} file(s), ${took}: ${list.length - mismatches.length} ok, ${mismatches.length} mismatched`);
     }
-    if (g.output === 'json' || g.output === 'ndjson') {
-      const summary = { dir: sink.location, checked: list.length, ok: list.length - mismatches.length, mismatches };
-      ctx.io.stdout.write(`${JSON.stringify(summary, null, g.output === 'json' ? 2 : undefined)}\n`);
-    }
+    await present.result({ dir: sink.location, checked: list.length, ok: list.length - mismatches.length, mismatches }, VERIFIED);
     if (mismatches.length) {
       throw new PartialFailureError(`${mismatches.length} of ${list.length} file(s) do not match ${MANIFEST_FILE}`, ExitCode.integrity);
     }
