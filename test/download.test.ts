@@ -68,7 +68,7 @@ function assertComplete(nv: Standin, out: string, collectionId: number, ids: num
     assert.deepEqual(JSON.parse(readFileSync(join(out, `collection_${collectionId}/image_${id}_metadata.json`), 'utf8')), nv.image(id));
   }
   assert.deepEqual(JSON.parse(readFileSync(join(out, `collection_${collectionId}/collection_metadata.json`), 'utf8')), nv.collection(collectionId));
-  assert.deepEqual(walk(out).filter((f) => f.endsWith('.part') || f.includes('.tmp-') || f.endsWith('.lock')), []);
+  assert.deepEqual(walk(out).filter((f) => f.endsWith('.part') || f.includes('.tmp-') || f.endsWith('.nvpart') || f.endsWith('.lock')), []);
 }
 
 const imageIds = (nv: Standin, collectionId: number) => nv.store.imagesOf(nv.store.collections.get(collectionId)!).map((i) => i.id);
@@ -259,7 +259,7 @@ describe('download against the stand-in', () => {
     const r1 = await cli(['download', String(cid), '--out', join(work, 'lock1'), '--lock', lock]);
     assert.equal(r1.code, 0, r1.stderr);
     const written = JSON.parse(await readFile(lock, 'utf8'));
-    assert.equal(written.lockfileVersion, 1);
+    assert.equal(written.lockfileVersion, 2);
     assert.deepEqual(written.images.map((e: { id: number }) => e.id), ids);
     assert.equal(written.images[0].sha256, sha256(nv.fileBody(ids[0]!)));
 

@@ -75,7 +75,7 @@ describe('values as people say them', () => {
 describe('file-system errors name the path and the reason', () => {
   let nv: Standin;
   let tmp: string;
-  const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { env: { NEUROVAULT_URL: nv.url, ...env }, timeoutMs: 20_000 });
+  const cli = (args: string[], env: Record<string, string> = {}) => runCli(['--base-url', nv.url, ...args], { env, timeoutMs: 20_000 });
 
   before(async () => {
     nv = await startStandin({ collections: 3 });

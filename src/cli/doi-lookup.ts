@@ -27,7 +27,8 @@ export async function findCollectionsByDoi(
   const { baseUrl, quiet } = ctx.globals;
   if (opts.useCache !== false) {
     const hit = await lookupDoiIndex(dir, baseUrl, doi);
-    if (hit) {
+    if (hit && 'damaged' in hit) ctx.warn(`the cached collection index was damaged (${hit.damaged}); it was removed, asking the server`);
+    else if (hit) {
       // Said when the answer may be behind the server (an index some hours old), else only with -v.
       const line = `answered from the collection index cached ${ago(hit.ageMs)} (--no-cache to ask the server)`;
       if (hit.ageMs >= STALE_MS && !quiet) ctx.warn(line);

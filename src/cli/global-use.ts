@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 
 /**
- * The global flags each command reads, by command path: its help lists exactly these, and any other global
- * flag given on its command line is a usage error, so a flag never does nothing in silence.
+ * The global flags each command reads, by command path: its help lists exactly these, and an output flag
+ * it does not list is a usage error on its command line, so `--columns` never does nothing in silence.
  */
 const RECORDS = ['--output', '--json', '--jq', '--columns', '--fields'];
 const RESULT = ['--output', '--json', '--jq', '--columns'];
@@ -42,8 +42,13 @@ export const GLOBALS_USED: Readonly<Record<string, readonly string[]>> = {
   completion: [],
 };
 
-/** Accepted everywhere without being listed: they only ever make a command say less. */
-const HARMLESS = ['--quiet', '--verbose', '--no-color', '--no-progress', '--no-pager'];
+/**
+ * Accepted everywhere without being listed. The talk flags only make a command say less (and --no-pager
+ * only keeps its output off the pager); connection settings (server, token, timeouts, S3 endpoint) are
+ * accepted like their environment variables, so an alias or wrapper can carry them to every command. What
+ * a command prints is another matter: an output flag it cannot honour is refused.
+ */
+const ANYWHERE = ['--quiet', '--verbose', '--no-color', '--no-progress', '--no-pager', '--offline', ...new Set([...API, ...S3])];
 
 export function commandPath(cmd: Command): string {
   const names: string[] = [];
@@ -55,12 +60,12 @@ export function globalsUsedBy(cmd: Command): readonly string[] {
   return GLOBALS_USED[commandPath(cmd)] ?? [];
 }
 
-/** A global flag typed on the command line (not from the environment) that this command does not read: exit 2. */
+/** An output flag typed on the command line that this command cannot honour: exit 2. */
 export function checkGlobalsApply(program: Command, action: Command): void {
   const used = globalsUsedBy(action);
   for (const option of program.options) {
     const flag = option.long;
-    if (!flag || used.includes(flag) || HARMLESS.includes(flag)) continue;
+    if (!flag || used.includes(flag) || ANYWHERE.includes(flag)) continue;
     if (program.getOptionValueSource(option.attributeName()) !== 'cli') continue;
     const path = commandPath(action);
     throw new UsageError(`${flag} does not apply to '${path}'`, { hint: `'neurovault ${path} --help' lists the options it takes` });

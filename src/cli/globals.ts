@@ -32,6 +32,8 @@ export interface GlobalOptions {
   region?: string;
   profile?: string;
   signRequest: boolean;
+  /** `--offline` / `NEUROVAULT_OFFLINE`: no connection at all; what needs one fails with exit 6. */
+  offline: boolean;
 }
 
 /** Where commander took an option's value from ('cli', 'env', 'default'), by attribute name. */
@@ -41,7 +43,12 @@ export type ValueSource = (key: string) => string | undefined;
  * Raw commander values (`optsWithGlobals()`), env already applied by commander's `.env()`; `source` tells
  * whether a value came from the environment, so an error names the variable the user set, not the flag.
  */
-export function resolveGlobals(raw: Record<string, unknown>, io: IO, source: ValueSource = () => undefined): GlobalOptions {
+export function resolveGlobals(
+  raw: Record<string, unknown>,
+  io: IO,
+  source: ValueSource = () => undefined,
+  env: NodeJS.ProcessEnv = {},
+): GlobalOptions {
   const named = (key: string, flag: string, envVar: string) => (source(key) === 'env' ? envVar : flag);
   const baseUrl = parseBaseUrl(String(raw.baseUrl ?? DEFAULT_BASE_URL), named('baseUrl', '--base-url', 'NEUROVAULT_URL'));
   const scheme = String(raw.authScheme ?? 'token').toLowerCase();
@@ -104,7 +111,16 @@ export function resolveGlobals(raw: Record<string, unknown>, io: IO, source: Val
     region: raw.region === undefined ? undefined : String(raw.region),
     profile: raw.profile === undefined ? undefined : String(raw.profile),
     signRequest: raw.signRequest !== false,
+    offline: raw.offline === true || envSwitch(env.NEUROVAULT_OFFLINE, 'NEUROVAULT_OFFLINE'),
   };
+}
+
+/** HF_HUB_OFFLINE's reading: 1/true/yes/on is on, unset/empty/0/false/no/off is off, anything else a usage error. */
+function envSwitch(value: string | undefined, name: string): boolean {
+  const v = (value ?? '').trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['', '0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new UsageError(`invalid ${name}="${value}": use 1 (offline) or 0`);
 }
 
 function fieldList(value: string, flag: string): string[] {

@@ -71,6 +71,14 @@ function parseEntry(line: string): ManifestEntry | undefined {
   };
 }
 
+/**
+ * `image_<id>_metadata.json` (and `collection_metadata.json`) as written: the record, indented, one final
+ * newline. A lock keeps the sha256 of exactly this text, so it is made in one place.
+ */
+export function sidecarText(metadata: unknown): string {
+  return `${JSON.stringify(metadata, null, 2)}\n`;
+}
+
 export function serializeEntry(e: ManifestEntry): string {
   return serializeEntryWith(e, JSON.stringify(e.metadata));
 }
@@ -132,7 +140,8 @@ export class ManifestWriter {
       this.timer = undefined;
     }
     this.chain = this.chain.then(async () => {
-      if (!this.dirty) return;
+      // After a failure (a lock that could not be had in time) the run reports it; one wait is enough.
+      if (!this.dirty || this.failure !== undefined) return;
       this.dirty = false;
       try {
         await this.sink.updateText(MANIFEST_FILE, (current) => this.merge(current), this.signal);

@@ -16,5 +16,7 @@ export async function openSink(out: string, ctx: Context): Promise<Sink> {
   }
   if (scheme !== undefined) throw new UsageError(`--out ${out}: unsupported destination; use a folder or s3://bucket/prefix`);
   await checkOutputFolder(out, '--out');
-  return new LocalSink(out);
+  // NEUROVAULT_LOCK_WAIT_MS shortens the lock wait for tests, as NEUROVAULT_RETRY_BASE_MS does the backoff.
+  const lockWaitMs = Number(ctx.env.NEUROVAULT_LOCK_WAIT_MS) || undefined;
+  return new LocalSink(out, { lockWaitMs, notice: (line) => ctx.warn(line) });
 }

@@ -7,7 +7,8 @@ import Agent from 'undici/lib/dispatcher/agent.js';
 import dispatchRequest from 'undici/lib/api/api-request.js';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleepMs } from 'node:timers/promises';
-import { DeadlineError, HttpError, NetworkError, ResponseShapeError, errorCode } from './errors.js';
+import { OfflineError } from '../errors.js';
+import { BrokenResponseError, CrossOriginRedirectError, DeadlineError, HttpError, NetworkError, ResponseShapeError, errorCode, isBrokenResponse } from './errors.js';
 import {
   DEFAULT_METHOD_RETRY,
   RETRYABLE_NETWORK_CODES,
@@ -50,6 +51,11 @@ export interface TransportOptions {
   connections?: number;
   /** Called before every retry wait of any request (the progress line shows why it waits). */
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+  /**
+   * Offline mode: every request is refused with OfflineError before a socket is opened (no Agent is even
+   * made). Enforced here, under every client, so no code path can reach the network by going around a check.
+   */
+  offline?: boolean;
 }
 
 export interface TransportRequest {
@@ -80,6 +86,11 @@ export interface TransportRequest {
   describeError?: (text: string, contentType: string) => { detail?: string; code?: string } | undefined;
   /** Ask for gzip and decode it (capped); set by json(). Files never use it. */
   gzip?: boolean;
+  /**
+   * Refuse a redirect to a URL the token is not sent to (CrossOriginRedirectError): for answers that
+   * must come from an authenticated request, such as the check that a token is valid.
+   */
+  tokenOriginOnly?: boolean;
 }
 
 export interface TransportResponse {
@@ -111,13 +122,15 @@ class AttemptFailure extends Error {
  */
 export class Transport {
   readonly baseOrigin: string;
-  private readonly agent: Agent;
+  readonly offline: boolean;
+  private readonly agent?: Agent;
   private gzipAgent?: Dispatcher;
-  private readonly opts: Required<Omit<TransportOptions, 'token' | 'log' | 'connections' | 'onRetry'>> &
+  private readonly opts: Required<Omit<TransportOptions, 'token' | 'log' | 'connections' | 'onRetry' | 'offline'>> &
     Pick<TransportOptions, 'token' | 'log' | 'onRetry'>;
 
   constructor(options: TransportOptions) {
     this.baseOrigin = new URL(options.baseUrl).origin;
+    this.offline = options.offline === true;
     this.opts = {
       baseUrl: options.baseUrl,
       token: options.token,
@@ -131,6 +144,7 @@ export class Transport {
       onRetry: options.onRetry,
       sleep: options.sleep ?? ((ms, signal) => sleepMs(ms, undefined, { signal })),
     };
+    if (this.offline) return;
     this.agent = new Agent({
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 30_000,
@@ -170,6 +184,7 @@ export class Transport {
           res.body.on('error', () => undefined);
           res.body.destroy();
           if (err instanceof AttemptFailure) throw err;
+          if (isBrokenResponse(err)) throw new AttemptFailure(new BrokenResponseError(req.method, redactUrl(res.url), err), true);
           const code = errorCode(err);
           if (code && RETRYABLE_NETWORK_CODES.has(code)) {
             throw new AttemptFailure(new NetworkError(req.method, redactUrl(res.url), err), true);
@@ -224,7 +239,7 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent?.close();
   }
 
   private async withRetries<T>(req: TransportRequest, run: (attempt: number) => Promise<T>): Promise<T> {
@@ -250,6 +265,9 @@ export class Transport {
 
   private async attempt(req: TransportRequest, attemptNo: number): Promise<TransportResponse> {
     let url = new URL(req.url);
+    // Not an AttemptFailure: nothing to retry, nothing was sent.
+    const agent = this.agent;
+    if (!agent) throw new OfflineError(`${req.method} ${redactUrl(url)}: not sent, offline mode is on (--offline / NEUROVAULT_OFFLINE)`);
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = {
         'user-agent': this.opts.userAgent,
@@ -266,7 +284,7 @@ export class Transport {
       this.opts.log?.(`> ${req.method} ${redactUrl(url)}${attemptNo > 1 ? ` (attempt ${attemptNo})` : ''}`);
       let res: Dispatcher.ResponseData;
       try {
-        const dispatcher = req.gzip ? (this.gzipAgent ??= gzipDispatcher(this.agent)) : this.agent;
+        const dispatcher = req.gzip ? (this.gzipAgent ??= gzipDispatcher(agent)) : agent;
         res = await dispatchRequest.call(dispatcher, {
           origin: url.origin,
           path: target,
@@ -279,6 +297,7 @@ export class Transport {
         });
       } catch (err) {
         if (req.signal?.aborted) throw err;
+        if (isBrokenResponse(err)) throw new AttemptFailure(new BrokenResponseError(req.method, redactUrl(url), err), true);
         const code = errorCode(err);
         const failure = new NetworkError(req.method, redactUrl(url), err);
         throw new AttemptFailure(failure, code !== undefined && RETRYABLE_NETWORK_CODES.has(code));
@@ -297,6 +316,15 @@ export class Transport {
             url: redactUrl(url),
             status: res.statusCode,
             detail: `the server redirected to ${redactUrl(target)}; a ${req.method} is never redirected (a missing trailing slash or an http:// base URL)`,
+          });
+        }
+        if (req.tokenOriginOnly && target.origin !== this.baseOrigin) {
+          throw new CrossOriginRedirectError({
+            method: req.method,
+            url: redactUrl(url),
+            status: res.statusCode,
+            target: redactUrl(target),
+            detail: `the server redirected to ${redactUrl(target)}, where the token is never sent`,
           });
         }
         if (hop >= MAX_REDIRECTS) {

@@ -9,7 +9,7 @@ import { buildPlan, inShard, planFrom, type Plan, type Shard } from '../../downl
 import { selectFromCatalog, wantsCatalog } from '../catalog-selection.js';
 import { presenterFor } from '../present.js';
 import type { Collection, Image } from '../../api/schemas.js';
-import { lockDifferences, readLock, writeLock, type LockEntry } from '../../download/lock.js';
+import { lockDifferences, readLock, writeLock, type LockEntry, type LockSelection } from '../../download/lock.js';
 import { DEFAULT_BREAKER_THRESHOLD, keptParts, runEngine, type Outcome } from '../../download/engine.js';
 import { MIN_BODY_BYTES_PER_SECOND } from '../../download/fetch-file.js';
 import { MANIFEST_FILE } from '../../download/layout.js';
@@ -21,13 +21,14 @@ import { openSink } from '../../download/open-sink.js';
 import { parseIntFlag } from '../parse.js';
 import { writeRecords } from '../../output/format.js';
 import { checkOutputFile } from '../../util/output-path.js';
+import type { Transport } from '../../http/transport.js';
 
 /** The transport keeps at most 32 sockets per origin; more workers would only queue. */
 const MAX_CONCURRENCY = 32;
 /** Differences listed one per line before "… and N more". */
 const MAX_LISTED = 20;
 
-interface Settings {
+export interface Settings {
   out: string;
   shard?: Shard;
   maxImages?: number;
@@ -65,16 +66,29 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
   const g = ctx.globals;
   const started = Date.now();
 
+  const selection = selectionOf(rawRefs, flags, settings.maxImages);
+  // Issue 19: a version-2 lock with --frozen is the plan; no refs needed, no API asked (download-lock.ts).
+  if (lock?.version === 2) {
+    const { runFromLock } = await import('./download-lock.js');
+    return runFromLock(lock, selection, flags, settings, sink, ctx);
+  }
+
   const fromCatalog = refs.length === 0;
+  if (fromCatalog && lock) {
+    throw new UsageError(`the lock ${flags.lock} is version 1, which records no file URLs: give the refs it was made from`, {
+      hint: 'or run once with --lock and without --frozen to rewrite it as version 2, which installs alone',
+    });
+  }
   if (fromCatalog && !wantsCatalog(flags) && where.length === 0) {
     throw new UsageError('nothing to download: give refs, or select from the catalogue with --search, --where or --basic');
   }
   if (!fromCatalog && wantsCatalog(flags)) {
     throw new UsageError('--search and --basic select from the whole catalogue; use them without refs');
   }
-  const api = await ctx.api();
-  const plan = fromCatalog
-    ? planFrom(await catalogSelection(flags, where, settings.maxImages, ctx), api.baseUrl, settings.shard)
+  // A catalogue selection needs no client until a file must be fetched (so it runs offline when all is there).
+  const api = fromCatalog ? undefined : await ctx.api();
+  const plan = !api
+    ? planFrom(await catalogSelection(flags, where, settings.maxImages, ctx), g.baseUrl, settings.shard)
     : await withWait(ctx, `listing the images of ${rawRefs.join(' ')}`, () =>
         buildPlan(api, refs, {
           where,
@@ -85,7 +99,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
         }),
       );
 
-  if (lock) applyLock(plan, lock, settings.shard, flags.lock!, ctx);
+  if (lock) applyLock(plan, lock.images, settings.shard, flags.lock!, ctx);
 
   if (flags.dryRun) {
     await printPlan(plan, ctx);
@@ -106,7 +120,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     let outcome: Outcome;
     try {
       outcome = await runEngine(plan.items, {
-        transport: bar ? bar.watchTransport(api.transport) : api.transport,
+        transport: bar ? bar.watchTransport(transportOnDemand(ctx)) : transportOnDemand(ctx),
         sink: bar ? bar.watch(sink) : sink,
         concurrency: settings.concurrency,
         force: Boolean(flags.force),
@@ -123,7 +137,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
       progress.stop();
     }
     const keptNow = () => keptParts(sink, plan.items);
-    await report(plan, outcome, { out: sink.location, started, lockFile: flags.lock, frozen: Boolean(flags.frozen), keptNow }, ctx);
+    await report(plan, outcome, { out: sink.location, started, lockFile: flags.lock, frozen: Boolean(flags.frozen), selection, keptNow }, ctx);
   } finally {
     await sink.close?.();
   }
@@ -140,7 +154,7 @@ async function catalogSelection(flags: DownloadFlags, where: WhereClause[], max:
 }
 
 /** The opening line (what, how much, where) and the bar; only on a terminal (`ctx.globals.progress`). */
-function startBar(plan: Plan, previous: ReadonlyMap<number, unknown>, force: boolean, out: string, ctx: Context, resumed: number) {
+export function startBar(plan: Plan, previous: ReadonlyMap<number, unknown>, force: boolean, out: string, ctx: Context, resumed = 0) {
   const n = plan.collections.size;
   const recheck = force ? 0 : plan.items.filter((i) => previous.has(i.id)).length;
   const again = recheck > 0 ? `; ${recheck} already there are re-hashed first, not fetched again` : '';
@@ -161,17 +175,31 @@ function planSize(plan: Plan): string {
 function applyLock(plan: Plan, lock: Map<number, LockEntry>, shard: Shard | undefined, file: string, ctx: Context): void {
   const diffs = lockDifferences(plan.items, lock, (id) => inShard(id, shard));
   for (const u of plan.unavailable) if (lock.has(u.id)) diffs.push(`image ${u.id}: ${u.reason}`);
-  if (diffs.length) {
-    for (const d of diffs.slice(0, MAX_LISTED)) ctx.warn(d);
-    if (diffs.length > MAX_LISTED) ctx.warn(`… and ${diffs.length - MAX_LISTED} more`);
-    throw new IntegrityError(`${counted(diffs.length, 'difference')} from the lock ${file} (--frozen); nothing was downloaded`, {
-      hint: 'drop --frozen to download what the server has now and rewrite the lock',
-    });
-  }
+  refuseDifferences(diffs, file, ctx);
   for (const item of plan.items) item.expect.sha256 = lock.get(item.id)!.sha256;
 }
 
-async function printPlan(plan: Plan, ctx: Context): Promise<void> {
+/** Lists the differences from the lock (a bounded number) and stops the run (exit 5); nothing when there are none. */
+export function refuseDifferences(diffs: string[], file: string, ctx: Context): void {
+  if (diffs.length === 0) return;
+  for (const d of diffs.slice(0, MAX_LISTED)) ctx.warn(d);
+  if (diffs.length > MAX_LISTED) ctx.warn(`… and ${diffs.length - MAX_LISTED} more`);
+  throw new IntegrityError(`${counted(diffs.length, 'difference')} from the lock ${file} (--frozen); nothing was downloaded`, {
+    hint: 'drop --frozen to download what the server has now and rewrite the lock',
+  });
+}
+
+/** The API's transport, made on the first request: a run that fetches nothing opens nothing (and works offline). */
+export function transportOnDemand(ctx: Context): Pick<Transport, 'send'> {
+  return { send: async (req) => (await ctx.api()).transport.send(req) };
+}
+
+/** What the user selected, as a lock records it (lock.ts LockSelection). */
+function selectionOf(refs: string[], flags: DownloadFlags, maxImages: number | undefined): LockSelection {
+  return { refs, where: flags.where ?? [], search: flags.search ?? null, basic: Boolean(flags.basic), max_images: maxImages ?? null };
+}
+
+export async function printPlan(plan: Plan, ctx: Context): Promise<void> {
   const g = ctx.globals;
   const records = plan.items.map((i) => ({ id: i.id, collection_id: i.collectionId, bytes: i.expect.bytes ?? null, path: i.path }));
   await writeRecords(ctx.io, records, { format: g.output, columns: g.columns ?? ['id', 'collection_id', 'bytes', 'path'], color: g.color });
@@ -186,11 +214,12 @@ interface ReportOptions {
   started: number;
   lockFile?: string;
   frozen: boolean;
+  selection: LockSelection;
   /** What `*.part` files hold now (said when the run was interrupted). */
-  keptNow: () => Promise<{ files: number; bytes: number }>;
+  keptNow?: () => Promise<{ files: number; bytes: number }>;
 }
 
-async function report(plan: Plan, outcome: Outcome, opts: ReportOptions, ctx: Context): Promise<void> {
+export async function report(plan: Plan, outcome: Outcome, opts: ReportOptions, ctx: Context): Promise<void> {
   const g = ctx.globals;
   const failures = [
     ...plan.unavailable.map((u) => ({ id: u.id, collection_id: u.collectionId, reason: u.reason, integrity: false })),
@@ -201,7 +230,7 @@ async function report(plan: Plan, outcome: Outcome, opts: ReportOptions, ctx: Co
   const complete = failures.length === 0 && !outcome.interrupted && outcome.serverDown === undefined && outcome.notStarted === 0;
   let lockWritten = false;
   if (opts.lockFile && !opts.frozen && complete) {
-    await writeLock(opts.lockFile, outcome.done.values());
+    await writeLock(opts.lockFile, { entries: outcome.done.values(), items: plan.items, collections: plan.collections, selection: opts.selection });
     lockWritten = true;
   } else if (opts.lockFile && !opts.frozen && !outcome.interrupted) {
     ctx.warn(`the lock ${opts.lockFile} was not written: it only describes complete downloads`);
@@ -215,7 +244,7 @@ async function report(plan: Plan, outcome: Outcome, opts: ReportOptions, ctx: Co
     const counts = `fetched ${formatCount(outcome.fetched)}, skipped ${formatCount(outcome.skipped)}, failed ${formatCount(failures.length)}${stopped}`;
     ctx.warn(`${head}${counts} · ${formatBytes(outcome.bytes)} in ${formatSeconds(ms)}${rate} → ${opts.out}`);
     if (outcome.interrupted) {
-      const kept = await opts.keptNow().catch(() => ({ files: 0, bytes: 0 }));
+      const kept = (await opts.keptNow?.().catch(() => undefined)) ?? { files: 0, bytes: 0 };
       if (kept.files > 0) ctx.warn(`kept ${counted(kept.files, 'partial file')}, ${formatBytes(kept.bytes)}, as *.part`);
       ctx.printLine('hint: run the same command again to resume: finished files are kept and *.part files continue');
     }

@@ -399,7 +399,7 @@ function objectTask(
     p.report.expect(o.size);
     return {
       record: { action: 'download', source: formatS3Uri(from), destination: displayPath(dest), bytes: o.size },
-      run: () => downloadFile(from, dest, p.s, { size: o.size, etag: o.etag }),
+      run: () => downloadFile(from, dest, p.s, { size: o.size, etag: o.etag }, destRoot),
     };
   }
   if (dst.kind === 's3') {
