@@ -6,11 +6,12 @@ import { join } from 'node:path';
  * A local DOI → collection index, written after a full scan so repeat lookups need no network and no
  * heavy module loads. Collections with a DOI are spread over 256 bucket files by a hash of the DOI, each
  * line `<normalised doi>\t<collection JSON>`; a lookup reads one small bucket and parses only its hits.
+ * A collection is filed under its `DOI` and under its `preprint_DOI` (v3; a v2 index knew only `DOI`).
  */
 export const INDEX_TTL_MS = 24 * 60 * 60 * 1000;
 
 interface IndexMeta {
-  v: 2;
+  v: 3;
   baseUrl: string;
   createdAt: number;
   collections: number;
@@ -52,7 +53,7 @@ export async function lookupDoiIndex(
     return undefined; // missing or damaged: the next scan rebuilds it
   }
   const ageMs = now - meta.createdAt;
-  if (meta.v !== 2 || meta.baseUrl !== baseUrl || ageMs < 0 || ageMs > ttlMs) return undefined;
+  if (meta.v !== 3 || meta.baseUrl !== baseUrl || ageMs < 0 || ageMs > ttlMs) return undefined;
   const matches: Record<string, unknown>[] = [];
   for (const line of text.split('\n')) {
     const tab = line.indexOf('\t');
@@ -69,26 +70,27 @@ export async function lookupDoiIndex(
 export async function writeDoiIndex(
   cacheDir: string,
   baseUrl: string,
-  collections: readonly { DOI?: string | null }[],
-  normalize: (doi: string) => string | undefined,
+  collections: readonly { DOI?: string | null; preprint_DOI?: string | null }[],
+  dois: (c: { DOI?: string | null; preprint_DOI?: string | null }) => string[],
   now = Date.now(),
 ): Promise<void> {
   const buckets = new Map<string, string[]>();
   for (const c of collections) {
-    const doi = typeof c.DOI === 'string' ? normalize(c.DOI) : undefined;
-    // JSON.stringify never emits a raw newline, so one collection stays on one line.
-    if (!doi || /[\t\n]/.test(doi)) continue;
-    const key = bucketOf(doi);
-    const lines = buckets.get(key) ?? [];
-    lines.push(`${doi}\t${JSON.stringify(c)}`);
-    buckets.set(key, lines);
+    for (const doi of dois(c)) {
+      // JSON.stringify never emits a raw newline, so one collection stays on one line.
+      if (/[\t\n]/.test(doi)) continue;
+      const key = bucketOf(doi);
+      const lines = buckets.get(key) ?? [];
+      lines.push(`${doi}\t${JSON.stringify(c)}`);
+      buckets.set(key, lines);
+    }
   }
   const dir = indexDir(cacheDir, baseUrl);
   const tmp = `${dir}.${process.pid}.tmp`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true, mode: 0o700 });
   await Promise.all([...buckets].map(([key, lines]) => writeFile(join(tmp, `${key}.tsv`), `${lines.join('\n')}\n`)));
-  const meta: IndexMeta = { v: 2, baseUrl, createdAt: now, collections: collections.length };
+  const meta: IndexMeta = { v: 3, baseUrl, createdAt: now, collections: collections.length };
   await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta));
   // Swap the whole directory so a reader never mixes buckets of two scans.
   await rm(dir, { recursive: true, force: true });

@@ -15,6 +15,9 @@ export const Collection = z.looseObject({
   url: z.string(),
   name: z.string(),
   DOI: z.string().nullable().optional(),
+  // Added in 2025: a paper's preprint (a collection may have only that) and where the paper stands.
+  preprint_DOI: z.string().nullable().optional(),
+  publication_status: z.string().nullable().optional(),
   // Absent when the owner deleted their account (FK SET_NULL).
   owner: z.number().int().nullable().optional(),
   owner_name: z.string().nullable().optional(),
@@ -36,6 +39,7 @@ export type Collection = z.infer<typeof Collection>;
 export const CollectionDoi = z.object({
   id: z.number().int(),
   DOI: z.string().nullable().optional(),
+  preprint_DOI: z.string().nullable().optional(),
 });
 export type CollectionDoi = z.infer<typeof CollectionDoi>;
 
@@ -53,6 +57,10 @@ const imageFields = {
   file_size: anyNumber.nullable().optional(),
   add_date: isoDate.optional(),
   modify_date: isoDate.optional(),
+  // Renamed `gender` → `sex` in 2025: both are declared (so --where/--columns accept either on any
+  // record) and neither is constrained (shown, never relied on).
+  sex: z.unknown().optional(),
+  gender: z.unknown().optional(),
 };
 
 export const StatisticMap = z.looseObject({

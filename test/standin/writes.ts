@@ -1,5 +1,6 @@
 // Validation and creation for the two write endpoints the CLI uses, mirroring DRF error shapes:
 // field errors first ({"field": [msg]}), then cross-field ({"non_field_errors": [msg]}).
+import { randomUUID } from 'node:crypto';
 import type { FilePart, ParsedForm } from './multipart.js';
 import { isoDate, type CollectionRecord, type ImageRecord, type Store, type User } from './store.js';
 import {
@@ -81,8 +82,11 @@ export function createCollection(store: Store, user: User, body: JsonObject, fro
     Object.assign(values, paper);
   }
   const now = Date.now();
+  // The real app mints `uuid4()[:8]` (lower-case hex) in get_absolute_url(), which get_collection's
+  // ^[A-Z]{8}$ never resolves (API.md §12); the stand-in's default keeps a usable 8-letter token.
+  const hexToken = store.realApp && values.private === true ? randomUUID().slice(0, 8) : undefined;
   const rec = store.addCollection({
-    $template: 'api', ...values, owner: user.id, owner_name: user.username,
+    $template: 'api', ...values, ...(hexToken ? { $token: hexToken } : {}), owner: user.id, owner_name: user.username,
     add_date: isoDate(now), modify_date: isoDate(now + 1), doi_add_date: hasDoi ? isoDate(now) : null,
   });
   return { ok: true, value: rec };

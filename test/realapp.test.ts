@@ -1,0 +1,109 @@
+// Issue 17: the CLI against the stand-in's `realApp` mode, which serves what NeuroVault's own 2025 app
+// served when run locally (API.md §12): 2025 fields, Django-served files, hex tokens for API-created
+// private collections.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startStandin, type Standin } from './standin/server.js';
+import { SEED } from './standin/seed.js';
+import { runCli } from './helpers/run-cli.js';
+
+type Obj = Record<string, unknown>;
+
+const collectionListRequests = (nv: Standin, from = 0) =>
+  nv.requests.slice(from).filter((q) => q.origin === 'api' && q.path.startsWith('/api/collections/?'));
+
+describe('DOI lookups match preprint_DOI too; images say sex or gender', () => {
+  let nv: Standin;
+  let cache: string;
+  const cli = (args: string[]) => runCli(['--base-url', nv.url, ...args], { env: { XDG_CACHE_HOME: cache } });
+
+  before(async () => {
+    nv = await startStandin({ collections: 30, realApp: true });
+    cache = await mkdtemp(join(tmpdir(), 'nv-realapp-'));
+  });
+  after(async () => {
+    await nv.close();
+    await rm(cache, { recursive: true, force: true });
+  });
+
+  test('the stand-in serves the 2025 fields', () => {
+    const c = nv.collection(nv.preprintCollectionId!)!;
+    assert.equal(c.preprint_DOI, SEED.preprintDoi);
+    assert.equal(c.publication_status, 'submitted');
+    const keys = Object.keys(c);
+    assert.deepEqual(keys.slice(keys.indexOf('DOI') - 1, keys.indexOf('DOI') + 2), ['publication_status', 'DOI', 'preprint_DOI']);
+    const image = nv.store.imagesOf(nv.store.collections.get(nv.preprintCollectionId!)!)[0]!.obj;
+    assert.ok('sex' in image && !('gender' in image));
+    assert.ok('gender' in nv.image(24375)!, 'the recorded images keep gender');
+  });
+
+  test("a preprint's DOI finds its collection in the live scan, then from the cached index", async () => {
+    const form = `https://doi.org/${SEED.preprintDoi.toUpperCase()}`;
+    const scan = await cli(['collections', 'list', '--doi', form, '-o', 'json']);
+    assert.equal(scan.code, 0, scan.stderr);
+    assert.deepEqual((JSON.parse(scan.stdout) as Obj[]).map((c) => c.id), [nv.preprintCollectionId]);
+    assert.match(scan.stderr, /scanned/);
+
+    const from = nv.requests.length;
+    const cached = await cli(['collections', 'list', '--doi', SEED.preprintDoi, '-o', 'json']);
+    assert.equal(cached.code, 0, cached.stderr);
+    assert.deepEqual((JSON.parse(cached.stdout) as Obj[]).map((c) => c.id), [nv.preprintCollectionId]);
+    assert.equal(nv.requests.length, from, 'no request');
+    // The same index answers the paper's DOI of a collection that has both.
+    const both = await cli(['collections', 'list', '--doi', SEED.seedPreprintDoi, '-o', 'json']);
+    assert.deepEqual((JSON.parse(both.stdout) as Obj[]).map((c) => c.id), [nv.seedDoiCollectionId]);
+    assert.equal(nv.requests.length, from, 'no request');
+  });
+
+  test('download <preprint doi> plans the images of that collection', async () => {
+    const r = await cli(['download', `doi:${SEED.preprintDoi}`, '--dry-run', '-o', 'json', '--out', join(cache, 'out')]);
+    assert.equal(r.code, 0, r.stderr);
+    const planned = JSON.parse(r.stdout) as Obj[];
+    assert.equal(planned.length, 2);
+    assert.ok(planned.every((p) => p.collection_id === nv.preprintCollectionId));
+  });
+
+  test('--where reads sex and gender under either name', async () => {
+    const bySex = await cli(['images', 'list', '--collection', String(nv.preprintCollectionId), '--where', 'gender=F', '-o', 'json']);
+    assert.equal(bySex.code, 0, bySex.stderr);
+    assert.deepEqual((JSON.parse(bySex.stdout) as Obj[]).map((i) => i.sex), ['F']);
+    const byGender = await cli(['images', 'list', '--collection', '1615', '--where', 'sex=null', '-o', 'json']);
+    assert.equal(byGender.code, 0, byGender.stderr);
+    assert.equal((JSON.parse(byGender.stdout) as Obj[]).length, 5);
+  });
+
+  test('the catalogue finds a collection by its preprint DOI', async () => {
+    const sync = await cli(['catalog', 'sync']);
+    assert.equal(sync.code, 0, sync.stderr);
+    const r = await cli(['search', SEED.preprintDoi, '--collections', '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const hits = JSON.parse(r.stdout) as Obj[];
+    assert.deepEqual(hits.map((h) => h.id), [nv.preprintCollectionId]);
+    assert.equal(hits[0]!.matched, 'preprint_DOI');
+  });
+});
+
+describe('no request past the end of a DOI scan', () => {
+  test("the first page's count decides the rest: 117 collections are one request", async () => {
+    const nv = await startStandin({ collections: 100, realApp: true });
+    const cache = await mkdtemp(join(tmpdir(), 'nv-realapp-'));
+    try {
+      const count = [...nv.store.collections.values()].filter((c) => !c.token).length;
+      assert.ok(count > 100 && count < 1000, `count ${count}`);
+      const r = await runCli(['--base-url', nv.url, 'collections', 'list', '--doi', SEED.preprintDoi, '-o', 'json'], {
+        env: { XDG_CACHE_HOME: cache },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(
+        collectionListRequests(nv).map((q) => new URL(q.path, nv.url).searchParams.get('offset')),
+        [null],
+      );
+    } finally {
+      await nv.close();
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
+});
