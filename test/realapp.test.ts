@@ -3,6 +3,7 @@
 // private collections.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,5 +106,66 @@ describe('no request past the end of a DOI scan', () => {
       await nv.close();
       await rm(cache, { recursive: true, force: true });
     }
+  });
+});
+
+describe('files as the real app serves them (no ETag, Range ignored, Content-Encoding: utf-8)', () => {
+  let nv: Standin;
+  let work: string;
+  const cli = (args: string[]) => runCli(['--base-url', nv.url, ...args], { env: { XDG_CACHE_HOME: work } });
+  const fileRequests = (from: number) => nv.requests.slice(from).filter((q) => q.origin === 'api' && q.path.startsWith('/media/images/'));
+
+  before(async () => {
+    nv = await startStandin({ collections: 4, realApp: true, fileBytes: 64 * 1024 });
+    work = await mkdtemp(join(tmpdir(), 'nv-realapp-files-'));
+  });
+  after(async () => {
+    await nv.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  test('the stand-in answers a Range with 200, the whole file and Content-Encoding: utf-8', async () => {
+    const im = nv.store.imagesOf(nv.store.collections.get(nv.sixtyCollectionId)!)[0]!;
+    const res = await fetch(String(im.obj.file), { headers: { range: 'bytes=10-' } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-encoding'), 'utf-8');
+    assert.equal(res.headers.get('etag'), null);
+    assert.equal(Buffer.from(await res.arrayBuffer()).length, nv.fileBody(im.id).length);
+  });
+
+  test('a cut download restarts from byte 0 on the next run: the 200 is never spliced onto the .part', async () => {
+    const { collection, images } = nv.addCollection({ name: 'cut files' }, 3);
+    const out = join(work, 'cut');
+    Object.assign(nv.faults, { fileFailRate: 1, kinds: ['truncate'], maxFailuresPerFile: 1 });
+    try {
+      const first = await cli(['download', String(collection.id), '--out', out, '--retries', '0']);
+      assert.equal(first.code, 1, first.stderr);
+      const from = nv.requests.length;
+      const second = await cli(['download', String(collection.id), '--out', out]);
+      assert.equal(second.code, 0, second.stderr);
+      const asked = fileRequests(from);
+      assert.equal(asked.length, 3);
+      assert.ok(asked.every((q) => q.status === 200 && q.headers.range !== undefined), 'each kept .part was offered for resuming');
+    } finally {
+      Object.assign(nv.faults, { fileFailRate: 0 });
+    }
+    for (const im of images) {
+      const id = im.id as number;
+      assert.deepEqual(readFileSync(join(out, `collection_${collection.id}`, `image_${id}.nii.gz`)), nv.fileBody(id));
+    }
+    const verify = await cli(['verify', out]);
+    assert.equal(verify.code, 0, verify.stderr);
+  });
+
+  test('a file_size 0 image is listed as missing on the server, without a request for it', async () => {
+    const out = join(work, 'broken');
+    const from = nv.requests.length;
+    const r = await cli(['download', String(nv.brokenFilesCollectionId), '--out', out]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`image ${nv.missingFileImageId} \\(collection ${nv.brokenFilesCollectionId}\\): the file is missing on the server`));
+    assert.match(r.stderr, /1 of 3 image\(s\) failed/);
+    const missingFile = new URL(String(nv.image(nv.missingFileImageId)!.file)).pathname;
+    assert.ok(!fileRequests(from).some((q) => q.path === missingFile));
+    assert.equal(fileRequests(from).length, 2);
   });
 });

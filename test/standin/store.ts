@@ -228,7 +228,8 @@ export class Store {
     const fileMode: FileMode = upload ? 'uploaded' : (init.$file ?? 'generated');
     const fileName = this.uniqueFileName(c, init.$filename ?? `image_${id}.nii.gz`);
     const fileTarget = init.$fileBytes ?? this.fileBytes;
-    const fileSize = fileMode === 'generated' ? niftiGzSize(fileTarget)
+    // 0 only for a missing file (get_file_size's OSError); an HTML trap claims the file it pretends to be.
+    const fileSize = fileMode === 'generated' || fileMode === 'html' ? niftiGzSize(fileTarget)
       : fileMode === 'uploaded' ? upload!.bytes.length : 0;
     let template = kind === 'atlas' ? ATLAS : kind === 'nidm' ? NIDM_STATMAP : STATMAP;
     // Recorded images keep their `gender`; everything else is served as the 2025 app would.
