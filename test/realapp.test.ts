@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startStandin, type Standin } from './standin/server.js';
+import { DEFAULT_USER, startStandin, type Standin } from './standin/server.js';
 import { SEED } from './standin/seed.js';
 import { runCli } from './helpers/run-cli.js';
 
@@ -167,5 +167,64 @@ describe('files as the real app serves them (no ETag, Range ignored, Content-Enc
     const missingFile = new URL(String(nv.image(nv.missingFileImageId)!.file)).pathname;
     assert.ok(!fileRequests(from).some((q) => q.path === missingFile));
     assert.equal(fileRequests(from).length, 2);
+  });
+});
+
+describe('hints that say the right thing', () => {
+  let nv: Standin;
+  const TOKEN = DEFAULT_USER.token;
+  const cli = (args: string[], env: Record<string, string | undefined> = {}) =>
+    runCli(['--base-url', nv.url, ...args], { env: { NEUROVAULT_TOKEN: TOKEN, ...env } });
+
+  before(async () => {
+    nv = await startStandin({ collections: 4, realApp: true });
+  });
+  after(() => nv.close());
+
+  test('with --auth-scheme bearer the hint shows the header the server wants, not "Authorization: ***"', async () => {
+    const r = await cli(['--auth-scheme', 'bearer', 'collections', 'create', '--name', 'bearer try']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /^hint: the server asks for "Authorization: Token <key>" but --auth-scheme is bearer/m);
+    assert.doesNotMatch(r.stderr, /Authorization: \*\*\*/);
+    assert.ok(!r.stderr.includes(TOKEN));
+  });
+
+  test('a 403 says "private" only for a private collection, and names the token that works', async () => {
+    const own = await cli(['collections', 'get', String(nv.privateCollectionId)]);
+    assert.equal(own.code, 3, own.stderr);
+    assert.match(own.stderr, new RegExp(`^hint: collection ${nv.privateCollectionId} is private: .* use its token ${nv.privateToken} instead$`, 'm'));
+    const other = nv.store.addCollection({ name: 'someone else’s secret', private: true, owner: 42 });
+    const theirs = await cli(['collections', 'get', String(other.id)]);
+    assert.equal(theirs.code, 3, theirs.stderr);
+    assert.match(theirs.stderr, new RegExp(`^hint: collection ${other.id} is private: the API answers 403 to its numeric id`, 'm'));
+    const pub = await cli(['images', 'upload', '--collection', '1615', 'test/fixtures/nifti/mni152-2mm-tmap.nii.gz', '--map-type', 'T', '--modality', 'fMRI-BOLD']);
+    assert.equal(pub.code, 3, pub.stderr);
+    assert.match(pub.stderr, /^hint: only the owner or a contributor/m);
+    assert.doesNotMatch(pub.stderr, /private|8-letter/);
+  });
+
+  test('collections create --private on the real app says what was made and what will not work, offering no token', async () => {
+    const r = await cli(['collections', 'create', '--name', 'Secret on the real app', '--private', '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const created = JSON.parse(r.stdout) as Obj;
+    const hex = /\/collections\/([0-9a-f]{8})\/$/.exec(String(created.url))?.[1];
+    assert.ok(hex, String(created.url));
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, new RegExp(`created collection ${String(created.id)} as private, but NeuroVault's API cannot reach it: its token "${hex}"`));
+    assert.match(lines[0]!, /HTTP 500.*403.*404.*without --private/);
+    const get = await cli(['collections', 'get', String(created.id)]);
+    assert.equal(get.code, 3, get.stderr);
+    assert.match(get.stderr, /^hint: collection \d+ is private, and NeuroVault's API cannot reach it/m);
+    assert.doesNotMatch(get.stderr, /use its token|8-letter token in its web URL/);
+  });
+
+  test('a 500 HTML page is one line naming the URL', async () => {
+    nv.faults.api.failNext.push({ pathPrefix: '/api/collections/', kind: '500html', count: 1 });
+    const r = await cli(['collections', 'get', String(nv.sixtyCollectionId), '--retries', '0']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(r.stderr.trim().split('\n'), [
+      `neurovault: GET ${nv.url}/api/collections/${nv.sixtyCollectionId}/: 500: the server sent an HTML error page ("Server Error (500)"), not JSON`,
+    ]);
   });
 });

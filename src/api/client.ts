@@ -1,6 +1,7 @@
 import type * as z from 'zod';
 import type { Transport } from '../http/transport.js';
-import { ResponseShapeError } from '../http/errors.js';
+import { HttpError, ResponseShapeError } from '../http/errors.js';
+import { privateCollectionAdvice, withAdvice } from './private.js';
 import { redactUrl } from '../http/redact.js';
 import { Collection, CollectionDoi, Image, MAX_COLLECTIONS, MAX_IMAGES, Page, User, type PageOf } from './schemas.js';
 import { collectionDois, collectionRefPath, imageRefPath, normalizeDoi, type CollectionRef, type ImageRef } from './refs.js';
@@ -81,8 +82,23 @@ export class NeuroVaultClient {
     return parseBody(schema, body, url);
   }
 
-  getCollection(ref: CollectionRef, signal?: AbortSignal): Promise<Collection> {
-    return this.getJson(this.apiUrl(`collections/${collectionRefPath(ref)}`), Collection, signal);
+  async getCollection(ref: CollectionRef, signal?: AbortSignal): Promise<Collection> {
+    try {
+      return await this.getJson(this.apiUrl(`collections/${collectionRefPath(ref)}`), Collection, signal);
+    } catch (err) {
+      throw await this.explainForbidden(err, ref, signal);
+    }
+  }
+
+  /**
+   * A 403 on a collection's numeric id: a private collection (a public one never refuses a GET), or a
+   * write by someone who is neither owner nor contributor. When the caller owns it (it is in their
+   * /api/my_collections/), the error says what works instead; otherwise it is returned unchanged.
+   */
+  async explainForbidden(err: unknown, ref: CollectionRef, signal?: AbortSignal): Promise<unknown> {
+    if (!(err instanceof HttpError) || err.status !== 403 || ref.kind !== 'id') return err;
+    const own = await this.getJson(this.apiUrl(`my_collections/${ref.id}`), Collection, signal).catch(() => undefined);
+    return own?.private === true && own.id === ref.id ? withAdvice(err, privateCollectionAdvice(own)) : err;
   }
 
   getImage(ref: ImageRef, signal?: AbortSignal): Promise<Image> {

@@ -136,13 +136,17 @@ export async function uploadImage(
   opts: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<Image> {
   const url = imageUploadUrl(client, ref);
-  const data = await client.transport.json({
-    method: 'POST',
-    url,
-    body: form,
-    retry: 'unsent',
-    signal: opts.signal,
-    timeoutMs: opts.timeoutMs,
-  });
+  const data = await client.transport
+    .json({
+      method: 'POST',
+      url,
+      body: form,
+      retry: 'unsent',
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+    })
+    .catch(async (err: unknown) => {
+      throw await client.explainForbidden(err, ref, opts.signal);
+    });
   return parseBody(Image, data, url);
 }
