@@ -297,13 +297,20 @@ function brokenPaging(url: URL, problem: string): ResponseShapeError {
 }
 
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown, url: URL): z.infer<S> {
-  const result = schema.safeParse(body);
+  const problem = shapeProblem(schema, body);
   // The schemas have no transforms, so the validated input is the value: returning it (not zod's copy)
   // keeps the server's key order for -o json.
-  if (result.success) return body as z.infer<S>;
+  if (problem === undefined) return body as z.infer<S>;
+  throw new ResponseShapeError(redactUrl(url), problem);
+}
+
+/** What is wrong with `value` for `schema`, naming the field (`Invalid input at image_type`); undefined when it fits. */
+export function shapeProblem(schema: z.ZodType, value: unknown): string | undefined {
+  const result = schema.safeParse(value);
+  if (result.success) return undefined;
   const { issue, path } = deepestIssue(result.error.issues, []);
   const where = path.length ? ` at ${path.join('.')}` : '';
-  throw new ResponseShapeError(redactUrl(url), `${issue?.message ?? 'invalid body'}${where}`);
+  return `${issue?.message ?? 'invalid body'}${where}`;
 }
 
 type Issue = z.core.$ZodIssue;

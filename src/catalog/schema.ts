@@ -34,6 +34,7 @@ export function createTables(db: Database): void {
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
     CREATE TABLE IF NOT EXISTS shapes (id INTEGER PRIMARY KEY, keys TEXT NOT NULL UNIQUE);
     CREATE TABLE IF NOT EXISTS pages (kind TEXT, pass INTEGER, "offset" INTEGER, count INTEGER, PRIMARY KEY (kind, pass, "offset"));
+    CREATE TABLE IF NOT EXISTS skipped (kind TEXT, pass INTEGER, source TEXT, idx INTEGER, id INTEGER, reason TEXT, PRIMARY KEY (kind, pass, source, idx));
     ${(['collections', 'images'] as const)
       .map((k) => `CREATE TABLE IF NOT EXISTS ${k} (id INTEGER PRIMARY KEY, ${COLUMNS[k].map((c) => `"${c}"`).join(', ')}, json TEXT NOT NULL, pass INTEGER NOT NULL);`)
       .join('\n')}

@@ -85,6 +85,9 @@ export async function runCatalogStatus(ctx: Context): Promise<void> {
     bytes,
     size: formatBytes(bytes),
     bytes_per_image: images > 0 ? Math.round(bytes / images) : null,
+    // Records the server sent in a shape the catalogue cannot hold (see the sync's warning).
+    skipped_collections: Number(m.get('skipped_collections') ?? 0),
+    skipped_images: Number(m.get('skipped_images') ?? 0),
     engine: catalog.db.engine,
   };
   await writeObject(ctx.io, record, outputOptions(ctx, [], 'get'));
