@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { cellText, getPath } from '../output/format.js';
-import { CHOICE_FIELDS, resolveChoice } from '../api/publish.js';
+import { CHOICE_FIELDS, resolveChoice } from '../api/choices.js';
 
 export type WhereOp = '=' | '!=' | '>' | '>=' | '<' | '<=' | '~';
 

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import type { CollectionsListFlags } from '../commands/collections.js';
 import { parseDoi, parseCollectionRef } from '../../api/refs.js';
-import { Collection } from '../../api/schemas.js';
+import { COLLECTION_FIELDS } from '../../api/fields.js';
 import { parseLimit, parsePositiveInt } from '../parse.js';
 import { NotFoundError } from '../../errors.js';
 import { parseWhere, matchesWhere, type WhereClause } from '../../filter/where.js';
@@ -13,7 +13,7 @@ import { ListTally, notify, showingOf } from '../list-notice.js';
 import { printFieldNames, sampleOnce } from './fields.js';
 import { countedWait } from '../../output/progress-wait.js';
 
-const DECLARED = Object.keys(Collection.shape);
+const DECLARED = COLLECTION_FIELDS;
 
 /** `--name` is an exact match and `--owner` an id; both re-checked here since the server may ignore them. */
 function localFilter(flags: { name?: string; owner?: number; where: WhereClause[] }) {

@@ -1,7 +1,8 @@
 import type { Context } from '../context.js';
 import type { ImagesListFlags } from '../commands/images.js';
 import { parseCollectionRef, parseImageRef } from '../../api/refs.js';
-import { AtlasImage, Collection, NidmStatisticMap, StatisticMap, type Image } from '../../api/schemas.js';
+import type { Collection, Image } from '../../api/schemas.js';
+import { COLLECTION_FIELDS, IMAGE_FIELDS } from '../../api/fields.js';
 import type { NeuroVaultClient } from '../../api/client.js';
 import { parseLimit } from '../parse.js';
 import { collectionFields, matchesWhere, parseWhere, type WhereClause } from '../../filter/where.js';
@@ -14,8 +15,8 @@ import { ListTally, notify } from '../list-notice.js';
 import { printFieldNames, sampleOnce } from './fields.js';
 import { countedWait } from '../../output/progress-wait.js';
 
-const DECLARED = [...new Set([StatisticMap, AtlasImage, NidmStatisticMap].flatMap((s) => Object.keys(s.shape)))];
-const COLLECTION_DECLARED = Object.keys(Collection.shape);
+const DECLARED = IMAGE_FIELDS;
+const COLLECTION_DECLARED = COLLECTION_FIELDS;
 const COLLECTION_PREFIX = 'collection.';
 
 export async function runImagesList(flags: ImagesListFlags, ctx: Context): Promise<void> {
