@@ -459,3 +459,18 @@ describe('the catalogue stays true (issue 17)', () => {
     }
   });
 });
+
+test('catalog path is answered before the command tree loads, with the path the full command prints', async () => {
+  const cache = await tempCache();
+  const env = { XDG_CACHE_HOME: cache, NEUROVAULT_URL: 'http://nv.example:8080' };
+  const want = `${catalogPath(join(cache, 'neurovault-cli'), 'http://nv.example:8080')}\n`;
+  for (const args of [['catalog', 'path'], ['catalog', 'path', '-q'], ['--base-url', 'http://nv.example:8080/api/', 'catalog', 'path']]) {
+    const r = await runCli(args, { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, want, args.join(' '));
+  }
+  const bad = await runCli(['catalog', 'path', '--base-url=ftp://nv.example'], { env });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /invalid --base-url "ftp:\/\/nv\.example"/);
+  await rm(cache, { recursive: true, force: true });
+});

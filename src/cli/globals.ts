@@ -130,7 +130,7 @@ export function prepareArgv(argv: readonly string[], commandNames: ReadonlySet<s
   return out;
 }
 
-function parseBaseUrl(value: string): string {
+export function parseBaseUrl(value: string): string {
   const url = new URL(parseHttpUrl(value, '--base-url'));
   // The API lives under /api/ of the server root; a trailing slash or /api suffix is a common paste.
   const path = url.pathname.replace(/\/+$/, '').replace(/\/api$/, '');
