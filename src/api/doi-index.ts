@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { serverKey } from '../util/server-key.js';
 
 /**
  * A local DOI → collection index, written after a full scan so repeat lookups need no network and no
@@ -17,10 +18,7 @@ interface IndexMeta {
   collections: number;
 }
 
-/** Cache files are per server: a short stable key of its base URL. */
-export function serverKey(baseUrl: string): string {
-  return createHash('sha256').update(baseUrl).digest('hex').slice(0, 16);
-}
+export { serverKey };
 
 export function indexDir(cacheDir: string, baseUrl: string): string {
   return join(cacheDir, `doi-index-${serverKey(baseUrl)}`);
