@@ -57,9 +57,12 @@ export interface Skipped {
 /** Records left out of the catalogue, at most `limit` of them, and how many there are per kind. */
 export function skippedRecords(db: Database, limit = 3): { counts: Record<Kind, number>; examples: Skipped[] } {
   const counts: Record<Kind, number> = { collections: 0, images: 0 };
-  for (const r of db.prepare('SELECT kind, count(*) AS n FROM skipped GROUP BY kind').all()) counts[String(r.kind) as Kind] = Number(r.n);
+  // A record skipped in its page and again in its collection's own list (a continued sync) counts once.
+  for (const r of db.prepare('SELECT kind, count(DISTINCT id) + sum(id IS NULL) AS n FROM skipped GROUP BY kind').all()) {
+    counts[String(r.kind) as Kind] = Number(r.n);
+  }
   const examples = db
-    .prepare('SELECT kind, id, reason FROM skipped ORDER BY kind, id LIMIT ?')
+    .prepare('SELECT kind, id, min(reason) AS reason FROM skipped GROUP BY kind, id ORDER BY kind, id LIMIT ?')
     .all(limit)
     .map((r) => ({ kind: String(r.kind) as Kind, id: r.id === null ? null : Number(r.id), reason: String(r.reason) }));
   return { counts, examples };
