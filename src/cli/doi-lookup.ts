@@ -42,8 +42,8 @@ export async function findCollectionsByDoi(
   if (result.method === 'scan' && result.scanned) {
     // How the server behaves is no news to the user: -v says it (the index spares the next runs the scan).
     ctx.log(`the server did not apply ?DOI=, so all ${formatCount(result.scanned.length)} public collections were scanned (pages of 1000 in parallel) and matched locally`);
-    const { normalizeDoi } = await import('../api/refs.js');
-    await writeDoiIndex(dir, baseUrl, result.scanned, normalizeDoi).catch((err: Error) =>
+    const { collectionDois } = await import('../api/refs.js');
+    await writeDoiIndex(dir, baseUrl, result.scanned, collectionDois).catch((err: Error) =>
       ctx.log(`could not write the DOI index: ${err.message}`),
     );
   }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { cellText, getPath } from '../output/format.js';
-import { CHOICE_FIELDS, describeChoices, resolveChoice } from '../api/publish.js';
+import { CHOICE_FIELDS, describeChoices, resolveChoice } from '../api/choices.js';
 import { distance } from '../output/fields.js';
 
 export type WhereOp = '=' | '!=' | '>' | '>=' | '<' | '<=' | '~';
@@ -124,9 +124,17 @@ export function matchesWhere(record: object, clauses: WhereClause[], collection?
     const value =
       collection && c.field.startsWith(COLLECTION_PREFIX)
         ? getPath(collection, c.field.slice(COLLECTION_PREFIX.length))
-        : getPath(record, c.field);
+        : imageField(record, c.field);
     return matchValue(value, c);
   });
+}
+
+/** Images said `gender` until 2025 and `sex` since (NeuroVault 3230e357): either name reads either field. */
+const RENAMED: Readonly<Record<string, string>> = { sex: 'gender', gender: 'sex' };
+
+function imageField(record: object, field: string): unknown {
+  const value = getPath(record, field);
+  return value === undefined && Object.hasOwn(RENAMED, field) ? getPath(record, RENAMED[field]!) : value;
 }
 
 /** undefined, null, and the server's placeholder strings ("", "None", "None / Other", "N/A", "null"). */

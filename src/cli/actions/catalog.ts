@@ -19,9 +19,9 @@ const MAX_SYNC_CONCURRENCY = 4;
 const STATUS: RecordShape = {
   noun: ['catalogue', 'catalogues'],
   defaults: [],
-  declared: ['server', 'path', 'synced_at', 'collections', 'images', 'bytes', 'bytes_per_image', 'engine'],
+  declared: ['server', 'path', 'synced_at', 'collections', 'images', 'skipped_collections', 'skipped_images', 'bytes', 'bytes_per_image', 'engine'],
 };
-const SYNCED: RecordShape = { noun: ['sync', 'syncs'], defaults: [], declared: ['path', 'collections', 'images', 'bytes', 'seconds', 'resumed'] };
+const SYNCED: RecordShape = { noun: ['sync', 'syncs'], defaults: [], declared: ['path', 'collections', 'images', 'skipped', 'bytes', 'seconds', 'resumed'] };
 
 export function catalogFile(ctx: Context): string {
   return catalogPath(cacheDir(ctx.env), ctx.globals.baseUrl);
@@ -64,7 +64,10 @@ export async function runCatalogSync(flags: CatalogSyncFlags, ctx: Context): Pro
     });
     spinner?.stop();
     const seconds = (Date.now() - started) / 1000;
-    await present.result({ path: catalogFile(ctx), collections: result.collections, images: result.images, bytes: result.bytes, seconds, resumed: Boolean(result.resumed) }, SYNCED);
+    await present.result(
+      { path: catalogFile(ctx), collections: result.collections, images: result.images, skipped: result.skipped, bytes: result.bytes, seconds, resumed: Boolean(result.resumed) },
+      SYNCED,
+    );
     if (!g.quiet) {
       const how = result.resumed ? ' (continued an interrupted sync)' : '';
       ctx.warn(
@@ -97,6 +100,9 @@ export async function runCatalogStatus(ctx: Context): Promise<void> {
     images,
     bytes,
     bytes_per_image: images > 0 ? Math.round(bytes / images) : null,
+    // Records the server sent in a shape the catalogue cannot hold (see the sync's warning).
+    skipped_collections: Number(m.get('skipped_collections') ?? 0),
+    skipped_images: Number(m.get('skipped_images') ?? 0),
     engine: catalog.db.engine,
   };
   const present = presenterFor(ctx);

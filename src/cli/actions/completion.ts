@@ -1,7 +1,7 @@
 import type { Command, Option } from 'commander';
 import type { Context } from '../context.js';
 import { OUTPUT_FORMATS } from '../globals.js';
-import { ANALYSIS_LEVELS, MAP_TYPES, MODALITIES, type Choice } from '../../api/publish.js';
+import { ANALYSIS_LEVELS, MAP_TYPES, MODALITIES, type Choice } from '../../api/choices.js';
 import { Output } from '../../output/format.js';
 
 /** One command of the tree, as the completion scripts need it. */

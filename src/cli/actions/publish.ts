@@ -4,7 +4,8 @@ import type { Context } from '../context.js';
 import { TransferBar } from '../../output/progress-bar.js';
 import { counted, formatBytes } from '../../output/units.js';
 import { bareDoi, invalidDoi, parseCollectionRef, type CollectionRef } from '../../api/refs.js';
-import type { Collection, Image } from '../../api/schemas.js';
+import type { Image } from '../../api/schemas.js';
+import { createdPrivateNotice } from '../../api/private.js';
 import {
   CHOICE_FIELDS,
   COLLECTION_READ_ONLY,
@@ -67,14 +68,7 @@ export async function runCollectionsCreate(opts: CollectionsCreateOptions, ctx: 
   const created = await createCollection(api, body, ctx.signal).catch((err: unknown) => {
     throw rejected('collections create', err);
   });
-  const token = privateTokenOf(created);
-  if (created.private && !ctx.globals.quiet) {
-    ctx.warn(
-      token
-        ? `created private collection ${created.id}; address it by its token ${token} (the numeric id answers 403)`
-        : `created private collection ${created.id}, but its URL (${created.url}) carries no 8-letter token the API can resolve`,
-    );
-  }
+  if (created.private && !ctx.globals.quiet) ctx.warn(createdPrivateNotice(created));
   await writeObject(ctx.io, created, {
     format: ctx.globals.output,
     columns: ctx.globals.columns ?? COLLECTION_COLUMNS,
@@ -141,10 +135,6 @@ function doiToSend(input: string): string {
   return doi;
 }
 
-/** The token is only visible inside the collection's web URL (`private_token` is excluded from the API). */
-function privateTokenOf(c: Collection): string | undefined {
-  return /\/collections\/([A-Z]{8})\/?$/.exec(c.url)?.[1];
-}
 
 // ---------------------------------------------------------------------------------------------------
 // images upload
