@@ -9,6 +9,7 @@ import { HttpError } from '../../http/errors.js';
 import { Output, writeRecords } from '../../output/format.js';
 import type { ObjectSummary } from '../../s3/client.js';
 import { openS3Session } from '../../s3/session.js';
+import { s3SessionOptions } from '../s3-session.js';
 import { S3EmbeddedError, s3Failure, type FailureContext } from '../../s3/errors.js';
 import { compileFilters, type PathFilter } from '../../s3/filters.js';
 import { guessContentType } from '../../s3/mime.js';
@@ -33,7 +34,7 @@ const DEFAULT_CONCURRENCY = 10;
 export async function runMb(uri: string, ctx: Context): Promise<void> {
   const loc = parseS3Uri(uri);
   if (loc.key.replace(/\/+$/, '') !== '') throw new UsageError(`mb takes a bucket, not an object: s3://${loc.bucket}`);
-  const { client, fc } = await openS3Session(ctx, { bucket: loc.bucket });
+  const { client, fc } = await openS3Session(s3SessionOptions(ctx, { bucket: loc.bucket }));
   try {
     await client.createBucket(loc.bucket);
   } catch (err) {
@@ -50,7 +51,7 @@ export async function runLs(uri: string | undefined, flags: S3LsFlags, ctx: Cont
   const pageSize = flags.pageSize === undefined ? undefined : parseIntFlag(flags.pageSize, '--page-size', 1, 1000);
   const loc = uri === undefined ? undefined : parseS3Uri(uri);
   const g = ctx.globals;
-  const { client, fc } = await openS3Session(ctx, { bucket: loc?.bucket });
+  const { client, fc } = await openS3Session(s3SessionOptions(ctx, { bucket: loc?.bucket }));
   const out = new Output(ctx.io.stdout);
   const size = (n: number) => (flags.humanReadable ? awsHumanSize(n) : String(n)).padStart(10);
 
@@ -156,7 +157,7 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
   if (src.kind === 'local' && !(await stat(src.path).catch(() => undefined))) {
     throw new UsageError(`The user-provided path ${src.path} does not exist.`);
   }
-  const { client, aws, fc } = await openS3Session(ctx, { bucket: dst.kind === 's3' ? dst.loc.bucket : src.kind === 's3' ? src.loc.bucket : undefined });
+  const { client, aws, fc } = await openS3Session(s3SessionOptions(ctx, { bucket: dst.kind === 's3' ? dst.loc.bucket : src.kind === 's3' ? src.loc.bucket : undefined }));
   const tuning = applyProfileTuning(draft, aws.s3);
   // Every request in flight listens on the run's abort signal; that is many listeners, not a leak.
   setMaxListeners(4 * tuning.concurrency + 16, ctx.signal);

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Context } from '../context.js';
+import { silentProgress } from '../../download/progress.js';
 import type { ViewFlags } from '../commands/view.js';
 import { UsageError } from '../../errors.js';
 import { tryImageRef, type ImageRef } from '../../api/refs.js';
@@ -78,8 +79,15 @@ export async function runView(input: string, flags: ViewFlags, colour: boolean, 
     file = source.file;
     title = terminalLine(basename(file));
   } else {
-    const { fetchToCache } = await import('../../view/cache.js');
-    const cached = await fetchToCache(source.ref, input, ctx);
+    const [{ fetchToCache, imageCacheDir }, { barProgress }, api] = await Promise.all([import('../../view/cache.js'), import('../../output/download-bar.js'), ctx.api()]);
+    const cached = await fetchToCache(source.ref, input, {
+      client: api,
+      root: imageCacheDir(ctx.env, api.baseUrl),
+      signal: ctx.signal,
+      retries: ctx.globals.retries,
+      retryBaseMs: ctx.retryBaseMs,
+      progress: (expect) => (ctx.globals.progress ? barProgress(ctx, { label: 'downloading', ...expect }) : silentProgress((line) => ctx.printLine(line))),
+    });
     file = cached.path;
     const m = cached.metadata;
     const mapType = typeof m.map_type === 'string' ? m.map_type : '';
