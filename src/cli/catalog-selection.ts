@@ -1,5 +1,4 @@
 import type { Context } from './context.js';
-import { UsageError } from '../errors.js';
 import type { WhereClause } from '../filter/where.js';
 
 /** Flags that select images from the local catalogue instead of asking the server. */
@@ -22,17 +21,8 @@ export async function selectFromCatalog(
   max: number | undefined,
   ctx: Context,
 ): Promise<{ image: Record<string, unknown>; collection: Record<string, unknown> | undefined }[]> {
-  const { ftsQuery } = await import('../catalog/fts-query.js');
-  const query = flags.search === undefined ? undefined : ftsQuery([flags.search]);
-  if (query === undefined && flags.search !== undefined) throw new UsageError('--search needs words');
-  const [{ openCatalogFor }, { selectImages }, { matchingImageIds }] = await Promise.all([
-    import('./actions/catalog.js'),
-    import('../catalog/select.js'),
-    import('../catalog/search.js'),
-  ]);
-  const { db } = await openCatalogFor(ctx);
-  const ids = query === undefined ? undefined : matchingImageIds(db, query);
-  return [...selectImages(db, { ids, where, basic: Boolean(flags.basic), max })];
+  const [{ openCatalogFor }, { selectFromCatalog: select }] = await Promise.all([import('./actions/catalog.js'), import('../catalog/catalogue.js')]);
+  return select(await openCatalogFor(ctx), { search: flags.search, basic: flags.basic, where, max });
 }
 
 export const SELECTION_HELP = `--basic is nilearn's default filter (fetch_neurovault), with nilearn's semantics: image not_mni false and

@@ -1,5 +1,4 @@
 import type { Context } from '../context.js';
-import type { CollectionsListFlags } from '../commands/collections.js';
 import { parseDoi, parseCollectionRef } from '../../api/refs.js';
 import { Collection } from '../../api/schemas.js';
 import { parseLimit, parsePositiveInt } from '../parse.js';
@@ -12,6 +11,16 @@ import { checkFields } from '../field-check.js';
 import { ListTally, notify, showingOf } from '../list-notice.js';
 import { printFieldNames, sampleOnce } from './fields.js';
 import { countedWait } from '../../output/progress-wait.js';
+
+export interface CollectionsListFlags {
+  doi?: string;
+  name?: string;
+  owner?: string;
+  limit?: string;
+  all?: boolean;
+  where?: string[];
+  cache?: boolean;
+}
 
 const DECLARED = Object.keys(Collection.shape);
 

@@ -1,5 +1,4 @@
 import type { Context } from '../context.js';
-import type { ImagesListFlags } from '../commands/images.js';
 import { parseCollectionRef, parseImageRef } from '../../api/refs.js';
 import { AtlasImage, Collection, NidmStatisticMap, StatisticMap, type Image } from '../../api/schemas.js';
 import type { NeuroVaultClient } from '../../api/client.js';
@@ -13,6 +12,15 @@ import { checkFields, type FieldUse } from '../field-check.js';
 import { ListTally, notify } from '../list-notice.js';
 import { printFieldNames, sampleOnce } from './fields.js';
 import { countedWait } from '../../output/progress-wait.js';
+
+export interface ImagesListFlags {
+  collection?: string;
+  search?: string;
+  basic?: boolean;
+  where?: string[];
+  limit?: string;
+  all?: boolean;
+}
 
 const DECLARED = [...new Set([StatisticMap, AtlasImage, NidmStatisticMap].flatMap((s) => Object.keys(s.shape)))];
 const COLLECTION_DECLARED = Object.keys(Collection.shape);

@@ -3,7 +3,6 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Context } from '../context.js';
-import type { S3CpFlags, S3LsFlags } from '../commands/s3.js';
 import { CliError, ExitCode, PartialFailureError, UsageError } from '../../errors.js';
 import { HttpError } from '../../http/errors.js';
 import { Output, writeRecords } from '../../output/format.js';
@@ -11,7 +10,7 @@ import type { ObjectSummary } from '../../s3/client.js';
 import { openS3Session } from '../../s3/session.js';
 import { s3SessionOptions } from '../s3-session.js';
 import { S3EmbeddedError, s3Failure, type FailureContext } from '../../s3/errors.js';
-import { compileFilters, type PathFilter } from '../../s3/filters.js';
+import { compileFilters, type Filter, type PathFilter } from '../../s3/filters.js';
 import { guessContentType } from '../../s3/mime.js';
 import { Semaphore, forEachBounded } from '../../s3/pool.js';
 import { awsHumanSize, parseSize } from '../../s3/size.js';
@@ -24,6 +23,35 @@ import { copyObject } from '../../s3/copy.js';
 import { walkFiles } from '../../s3/local-files.js';
 import { parseIntFlag, parseKeyValues } from '../parse.js';
 import type { ChecksumAlgorithm } from '../../s3/checksum.js';
+
+export interface S3CpFlags {
+  recursive?: boolean;
+  /** --include/--exclude in command-line order (the order is the semantics). */
+  filters: Filter[];
+  dryrun?: boolean;
+  contentType?: string;
+  guessMimeType: boolean;
+  cacheControl?: string;
+  contentDisposition?: string;
+  contentEncoding?: string;
+  contentLanguage?: string;
+  metadata?: string[];
+  acl?: string;
+  storageClass?: string;
+  multipartThreshold?: string;
+  partSize?: string;
+  concurrency?: string;
+  checksum?: string;
+  followSymlinks: boolean;
+  onlyShowErrors?: boolean;
+}
+
+export interface S3LsFlags {
+  recursive?: boolean;
+  pageSize?: string;
+  humanReadable?: boolean;
+  summarize?: boolean;
+}
 
 const DEFAULT_THRESHOLD = 8 * 1024 ** 2;
 const DEFAULT_PART_SIZE = 8 * 1024 ** 2;

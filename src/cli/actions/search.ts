@@ -1,14 +1,20 @@
 import type { Context } from '../context.js';
-import type { SearchFlags } from '../commands/catalog.js';
 import { UsageError } from '../../errors.js';
 import { parseWhere } from '../../filter/where.js';
 import { parseLimit } from '../parse.js';
-import { ftsQuery } from '../../catalog/fts-query.js';
-import { searchAll } from '../../catalog/search.js';
+import { searchCatalog } from '../../catalog/catalogue.js';
 import type { Kind } from '../../catalog/schema.js';
 import { writeRecords } from '../../output/format.js';
 import { outputOptions } from './columns.js';
 import { openCatalogFor } from './catalog.js';
+
+export interface SearchFlags {
+  images?: boolean;
+  collections?: boolean;
+  where?: string[];
+  limit?: string;
+  all?: boolean;
+}
 
 const DEFAULT_SEARCH_LIMIT = 20;
 
@@ -22,11 +28,10 @@ export async function runSearch(words: string[], flags: SearchFlags, ctx: Contex
   if (flags.images && flags.collections) throw new UsageError('use either --images or --collections, not both');
   const { limit, all } = parseLimit(flags);
   const where = parseWhere(flags.where ?? []);
-  const query = ftsQuery(words);
   const only = flags.images ? 'images' : flags.collections ? 'collections' : 'both';
   const kinds: Kind[] = only === 'both' ? ['collections', 'images'] : [only];
-  const { db } = await openCatalogFor(ctx);
-  const hits = searchAll(db, kinds, query, where, all ? Infinity : (limit ?? DEFAULT_SEARCH_LIMIT));
+  const catalog = await openCatalogFor(ctx);
+  const hits = searchCatalog(catalog, words, { kinds, where, limit: all ? Infinity : (limit ?? DEFAULT_SEARCH_LIMIT) });
   // Every stored field is kept; `kind`, `matched` (the fields the words were found in, comma-separated) and `score`
   // (BM25, lower is better) say why the record is there.
   const records = hits.map((h) => ({ kind: h.kind, ...h.object, matched: h.matched.join(', '), score: Math.round(h.score * 1000) / 1000 }));

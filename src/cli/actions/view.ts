@@ -2,7 +2,6 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Context } from '../context.js';
 import { silentProgress } from '../../download/progress.js';
-import type { ViewFlags } from '../commands/view.js';
 import { UsageError } from '../../errors.js';
 import { tryImageRef, type ImageRef } from '../../api/refs.js';
 import type { Vec3 } from '../../view/affine.js';
@@ -13,6 +12,13 @@ import { volumeStats } from '../../view/stats.js';
 import { buildModel, describe } from '../../view/model.js';
 import * as compose from '../../view/compose.js';
 import { terminalLine } from '../../util/terminal-text.js';
+
+export interface ViewFlags {
+  cut?: string;
+  threshold?: string;
+  png?: string;
+  display?: string;
+}
 
 /** NeuroVault map types drawn with the diverging colour map even when they hold no negative value. */
 const STATISTIC_MAP = /^(t|z|f|chi squared) map$/i;

@@ -3,7 +3,6 @@ import type { Context } from '../context.js';
 import { SELECTION_HELP } from '../catalog-selection.js';
 import type { DownloadFlags } from '../actions/download.js';
 
-
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
