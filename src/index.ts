@@ -24,6 +24,12 @@ export type { Collection, Image, User } from './api/schemas.js';
 export { createCollection, uploadImage, MAP_TYPES, MODALITIES, ANALYSIS_LEVELS, resolveChoice } from './api/publish.js';
 export type { Choice } from './api/publish.js';
 
+// Publishing
+export { collectionBody, newCollection, privateTokenOf } from './api/new-collection.js';
+export type { NewCollection } from './api/new-collection.js';
+export { uploadImages, imageNameFor } from './upload/upload-images.js';
+export type { UploadImagesOptions, UploadEvent, UploadResult } from './upload/upload-images.js';
+
 // Downloads
 export { prepareDownload, downloadSelection, LockMismatchError, MAX_DOWNLOAD_CONCURRENCY } from './download/download-selection.js';
 export type { DownloadOptions, DownloadEvent, DownloadResult, DownloadFailure, PreparedDownload, Selection } from './download/download-selection.js';
@@ -50,6 +56,15 @@ export { cacheDir, configDir } from './config.js';
 export { openS3Session } from './s3/session.js';
 export type { S3Session, S3SessionOptions } from './s3/session.js';
 export { S3Client } from './s3/client.js';
+export type { BucketSummary, ObjectSummary } from './s3/client.js';
+export { makeBucket } from './s3/make-bucket.js';
+export { listBuckets, listObjects } from './s3/list.js';
+export type { S3ListRecord } from './s3/list.js';
+export { copy, partSize } from './s3/cp.js';
+export type { CopyOptions, CopyEvent, CopyResult, ActionRecord, Tuning } from './s3/cp.js';
+export type { Filter } from './s3/filters.js';
+export { objectHeaders } from './s3/object-headers.js';
+export type { ObjectSettings } from './s3/object-headers.js';
 
 // NIfTI
 export { renderPng } from './view/render-png.js';

@@ -55,7 +55,19 @@ test('the packed tarball holds the library with its types, and no CLI source', a
   assert.deepEqual(files.filter((f) => /^(cli|output)\b/.test(f)), [], 'the library build reaches no CLI or presenter module');
 });
 
-test('a TypeScript file importing the library compiles with tsc --strict', async () => {
+/** The ```ts examples of the README's "Using it as a library", so they stay true to the API. */
+async function readmeExamples(): Promise<string[]> {
+  const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('## Using it as a library');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+}
+
+test('a TypeScript file importing the library, and the README examples, compile with tsc --strict', async () => {
+  const examples = await readmeExamples();
+  assert.ok(examples.length >= 6, 'one example per use case');
+  const names = examples.map((_, i) => `readme-${i + 1}.ts`);
+  for (const [i, code] of examples.entries()) await writeFile(join(project, names[i]!), code);
   await writeFile(
     join(project, 'check.ts'),
     `import { createClient, downloadSelection, verifyDownload, CliError, ExitCode, type DownloadEvent } from 'neurovault-cli';
@@ -88,7 +100,7 @@ try {
 `,
   );
   const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const args = ['--strict', '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', 'check.ts'];
+  const args = ['--strict', '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', 'check.ts', ...names];
   const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
     const child = spawn(process.execPath, [tsc, ...args], { cwd: project });
     let out = '';
