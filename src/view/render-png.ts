@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { Vec3 } from './affine.js';
 import { encodePng, headerLines, rgbImage } from './compose.js';
-import { buildModel, describe } from './model.js';
+import { buildModel, describe, type ViewModel } from './model.js';
 import { volumeStats } from './stats.js';
 import { readVolumeFile } from './volume.js';
 
@@ -26,7 +26,12 @@ export async function renderPng(
   const title = opts.title ?? basename(file);
   const volume = await readVolumeFile(file, signal);
   const model = buildModel(volume, await volumeStats(volume, signal), { title, cut: opts.cut, threshold: opts.threshold ?? 0, statistic: opts.statistic });
+  return { ...(await pngOf(model, title, signal)), summary: describe(model) };
+}
+
+/** The PNG of a model, with its title and header lines as PNG text (what `view --png` writes). */
+export async function pngOf(model: ViewModel, title: string, signal: AbortSignal): Promise<{ png: Uint8Array; width: number; height: number }> {
   const image = await rgbImage(model, signal);
   const png = await encodePng(image, { Title: title, Description: headerLines(model).join('\n') });
-  return { png, width: image.width, height: image.height, summary: describe(model) };
+  return { png, width: image.width, height: image.height };
 }

@@ -11,6 +11,7 @@ import { readVolumeFile } from '../../view/volume.js';
 import { volumeStats } from '../../view/stats.js';
 import { buildModel, describe } from '../../view/model.js';
 import * as compose from '../../view/compose.js';
+import { pngOf } from '../../view/render-png.js';
 import { terminalLine } from '../../util/terminal-text.js';
 
 export interface ViewFlags {
@@ -108,9 +109,8 @@ export async function runView(input: string, flags: ViewFlags, colour: boolean, 
   const g = ctx.globals;
 
   if (settings.png !== undefined) {
-    const image = await compose.rgbImage(model, ctx.signal);
-    const png = await compose.encodePng(image, { Title: title, Description: compose.headerLines(model).join('\n') });
-    await writeFileAtomic(settings.png, png);
+    const image = await pngOf(model, title, ctx.signal);
+    await writeFileAtomic(settings.png, image.png);
     if (!g.quiet) ctx.warn(`wrote ${settings.png} (${image.width}×${image.height} pixels)`);
   }
   if (g.output === 'json' || g.output === 'ndjson') {
