@@ -36,6 +36,7 @@ export type DownloadEvent =
   | { type: 'rehash'; phase: 'begin' | 'end' }
   /** A file request failed in a way that is retried (the reason is the error's message). */
   | { type: 'retry'; reason: string }
+  /** A notice (a corrupt manifest line, a file fetched again); it may quote server text, so escape it for a terminal. */
   | { type: 'warning'; message: string };
 
 export interface DownloadOptions {
@@ -148,6 +149,7 @@ export async function prepareDownload(opts: DownloadOptions): Promise<PreparedDo
 
   return {
     async plan(selection) {
+      if (!selection && refs.length === 0) throw new UsageError('nothing to download: give refs, or a selection');
       const api = await client();
       const plan = selection
         ? planFrom(selection, api.baseUrl, opts.shard)
@@ -165,7 +167,8 @@ export async function prepareDownload(opts: DownloadOptions): Promise<PreparedDo
       if (!sink) throw new UsageError('a dry run fetches nothing');
       return fetchPlan(plan, sink, { ...opts, client: await client(), concurrency, signal, emit, started });
     },
-    close: async () => sink?.close?.(),
+    // A Sink passed in is the caller's to close.
+    close: async () => (typeof out === 'string' ? sink?.close?.() : undefined),
   };
 }
 
