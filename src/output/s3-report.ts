@@ -12,6 +12,8 @@ import { TransferBar } from './progress-bar.js';
  */
 export class S3Reporter {
   readonly actions: object[] = [];
+  /** Transfers began (a failure before them has no records to list). */
+  started = false;
   private bar?: TransferBar;
 
   constructor(
@@ -27,6 +29,7 @@ export class S3Reporter {
   event(e: CopyEvent): void {
     switch (e.type) {
       case 'start':
+        this.started = true;
         if (!this.ctx.globals.progress || this.onlyErrors || (e.toStdout && this.ctx.io.stdoutIsTTY)) return;
         this.ctx.warn(`${e.label} ${e.what}`);
         this.bar = new TransferBar(this.ctx, { label: e.label, files: e.files, bytes: e.bytes });

@@ -94,7 +94,7 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
   } catch (err) {
     report.stop();
     // A recursive run still lists what it did before it stopped.
-    if (flags.recursive) await report.finish(report.actions, columns).catch(() => undefined);
+    if (flags.recursive && report.started) await report.finish(report.actions, columns).catch(() => undefined);
     throw err;
   }
   report.stop();
