@@ -11,6 +11,8 @@ bash bench/doi-lookup.sh
 echo
 bash bench/download.sh --rounds "$rounds"
 echo
+bash bench/lock-rerun.sh --rounds "$rounds"
+echo
 bash bench/upload-rss.sh
 echo
 bash bench/s3.sh --rounds "$rounds"

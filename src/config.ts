@@ -1,4 +1,5 @@
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { makeDirs } from './util/make-dirs.js';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { UsageError } from './errors.js';
@@ -38,7 +39,7 @@ export async function readConfig(env: NodeJS.ProcessEnv): Promise<StoredConfig> 
 /** Written 0600 in a 0700 directory, via a temp file so a crash never leaves half a config. */
 export async function writeConfig(env: NodeJS.ProcessEnv, config: StoredConfig): Promise<string> {
   const path = configPath(env);
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await makeDirs(dirname(path), 0o700);
   await chmod(dirname(path), 0o700);
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });

@@ -6,6 +6,7 @@ export const ExitCode = {
   auth: 3,
   notFound: 4,
   integrity: 5,
+  offline: 6,
   interrupted: 130,
   terminated: 143,
 } as const;
@@ -51,6 +52,16 @@ export class NotFoundError extends CliError {
 export class IntegrityError extends CliError {
   constructor(message: string, options: Omit<CliErrorOptions, 'exitCode'> = {}) {
     super(message, { ...options, exitCode: ExitCode.integrity });
+  }
+}
+
+/**
+ * Offline mode (`--offline`, `NEUROVAULT_OFFLINE=1`) and the work needs the network: refused before any
+ * connection is opened (exit 6), so a CI step never half-tries a server it was told not to reach.
+ */
+export class OfflineError extends CliError {
+  constructor(message: string, options: Omit<CliErrorOptions, 'exitCode'> = {}) {
+    super(message, { hint: 'drop --offline and unset NEUROVAULT_OFFLINE to let it connect', ...options, exitCode: ExitCode.offline });
   }
 }
 

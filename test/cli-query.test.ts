@@ -147,11 +147,20 @@ describe('query commands against the stand-in (DOI filter ignored, 2,600+ collec
     assert.equal(nv.requests.length, 0);
   });
 
-  test('404 exits 4 with the server detail', async () => {
-    const r = await cli(['collections', 'get', '99999999']);
-    assert.equal(r.code, 4);
-    assert.match(r.stderr, /404: Not found\./);
-    assert.equal(r.stderr.trim().split('\n').length, 1);
+  test('a 404 on a ref names the thing (exit 4); --verbose adds the request', async () => {
+    for (const [args, what] of [
+      [['collections', 'get', '99999999'], 'collection 99999999'],
+      [['images', 'get', '5'], 'image 5'],
+      [['images', 'list', '--collection', '99999999'], 'collection 99999999'],
+    ] as const) {
+      const r = await cli([...args]);
+      assert.equal(r.code, 4, r.stderr);
+      assert.equal(r.stderr, `neurovault: ${what} not found\n`);
+    }
+    const v = await cli(['-v', 'collections', 'get', '99999999']);
+    assert.equal(v.code, 4);
+    assert.match(v.stderr, /^neurovault: collection 99999999 not found$/m);
+    assert.match(v.stderr, /GET http:\/\/\S+\/api\/collections\/99999999\/: 404: Not found\./);
   });
 
   test('an HTML error page exits 1 with one line and no stack', async () => {

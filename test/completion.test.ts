@@ -65,6 +65,24 @@ test('bash: flags of the command plus the global ones', () => {
   assert.deepEqual(complete('s3', 'cp', '--dry'), ['--dry-run']);
 });
 
+test('bash: exactly the flags the command takes — no S3 flag or --version after collections list', () => {
+  const offered = complete('collections', 'list', '--');
+  for (const flag of ['--endpoint-url', '--region', '--profile', '--no-sign-request', '--version']) {
+    assert.ok(!offered.includes(flag), `${flag} offered after collections list: ${offered.join(' ')}`);
+  }
+  for (const flag of ['--doi', '--limit', '--json', '--base-url', '--retries', '--help']) assert.ok(offered.includes(flag), flag);
+  assert.ok(complete('s3', 'cp', '--').includes('--endpoint-url'), 's3 cp keeps the S3 flags');
+  assert.ok(!complete('s3', 'cp', '--').includes('--doi'));
+  assert.ok(complete('--').includes('--version'), 'the top level offers every global flag');
+});
+
+test('fish: global flags are offered under the commands that use them, not everywhere', async () => {
+  const fish = (await runCli(['completion', 'fish'])).stdout;
+  const lines = fish.split('\n').filter((l) => / -l endpoint-url /.test(l));
+  assert.ok(lines.length > 0);
+  for (const line of lines) assert.match(line, /__fish_use_subcommand|__fish_seen_subcommand_from (s3|download|verify)/, line);
+});
+
 test('bash: enumerated values — formats, map types (code and label), modalities, shells', () => {
   assert.deepEqual(complete('-o', ''), ['table', 'json', 'ndjson', 'csv', 'tsv']);
   assert.deepEqual(complete('images', 'list', '--output', 'nd'), ['ndjson']);

@@ -259,7 +259,7 @@ describe('download against the stand-in', () => {
     const r1 = await cli(['download', String(cid), '--out', join(work, 'lock1'), '--lock', lock]);
     assert.equal(r1.code, 0, r1.stderr);
     const written = JSON.parse(await readFile(lock, 'utf8'));
-    assert.equal(written.lockfileVersion, 1);
+    assert.equal(written.lockfileVersion, 2);
     assert.deepEqual(written.images.map((e: { id: number }) => e.id), ids);
     assert.equal(written.images[0].sha256, sha256(nv.fileBody(ids[0]!)));
 

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkFields, suggest } from '../src/cli/field-check.js';
+import { checkFields, suggest } from '../src/output/fields.js';
 import { prepareArgv } from '../src/cli/globals.js';
 import { matchesWhere, parseWhere } from '../src/filter/where.js';
-import { ListTally } from '../src/cli/list-notice.js';
+import { listNotice } from '../src/output/presenter.js';
 import { UsageError } from '../src/errors.js';
 
 const NAMES = ['id', 'name', 'map_type', 'modality', 'collection_id', 'file', 'file_size'];
@@ -39,25 +39,28 @@ test('map_type, modality and analysis_level: code or label match both', () => {
   assert.ok(!matchesWhere({ name: 'T map' }, parseWhere(['name=T'])), 'other fields compare as text');
 });
 
-test('prepareArgv: --json takes fields only where they can be picked; help a b', () => {
+test('prepareArgv: --json takes fields on every command, never a command, ref or file; help a b', () => {
   const commands = new Set(['collections', 'images', 'list', 'get', 'download']);
   assert.deepEqual(prepareArgv(['--json', 'collections', 'list'], commands), ['--json=', 'collections', 'list']);
   assert.deepEqual(prepareArgv(['collections', 'list', '--json', 'id,name'], commands), ['collections', 'list', '--json', 'id,name']);
   assert.deepEqual(prepareArgv(['images', 'get', '--json', '396069'], commands), ['images', 'get', '--json=', '396069']);
   assert.deepEqual(prepareArgv(['images', 'get', '--json', 'ABCDEFGH-12'], commands), ['images', 'get', '--json=', 'ABCDEFGH-12']);
-  assert.deepEqual(prepareArgv(['download', '--json', 'data'], commands), ['download', '--json=', 'data']);
+  assert.deepEqual(prepareArgv(['download', '--json', '4512'], commands), ['download', '--json=', '4512']);
+  assert.deepEqual(prepareArgv(['search', 'working', 'memory', '--json', 'id,name'], commands), ['search', 'working', 'memory', '--json', 'id,name']);
+  assert.deepEqual(prepareArgv(['view', 'map.nii.gz', '--json', 'dims,peak'], commands), ['view', 'map.nii.gz', '--json', 'dims,peak']);
+  assert.deepEqual(prepareArgv(['view', '--json', 'map.nii.gz'], commands), ['view', '--json=', 'map.nii.gz']);
+  assert.deepEqual(prepareArgv(['download', '4512', '--json', 'bytes,fetched'], commands), ['download', '4512', '--json', 'bytes,fetched']);
   assert.deepEqual(prepareArgv(['collections', 'get', '--json', 'QXKZTRWM'], commands), ['collections', 'get', '--json=', 'QXKZTRWM']);
   assert.deepEqual(prepareArgv(['help', 'collections', 'list'], commands), ['collections', 'list', '--help']);
   assert.deepEqual(prepareArgv(['help', 'collections'], commands), ['help', 'collections']);
 });
 
-test('ListTally: "showing n of m" only when the cap cut the list', () => {
-  const tally = new ListTally();
-  tally.onPage({ results: new Array(100).fill({}), count: 1250 });
-  assert.equal(tally.notice(100, 100, false), 'showing 100 of 1,250 — use --all or --limit');
-  assert.equal(tally.notice(40, 100, false), undefined);
-  assert.match(tally.notice(100, 100, true) ?? '', /^showing the first 100 matches/);
-  const exact = new ListTally();
-  exact.onPage({ results: new Array(100).fill({}), count: 100 });
-  assert.equal(exact.notice(100, 100, false), undefined);
+test('listNotice: "showing n of m" only when the cap cut the list; an empty answer is said', () => {
+  const shape = { noun: ['image', 'images'] as const, defaults: [], declared: [] };
+  assert.equal(listNotice(100, { limit: 100, total: () => 1250 }, shape), 'showing 100 of 1,250 — use --all or --limit');
+  assert.equal(listNotice(40, { limit: 100, total: () => 1250 }, shape), undefined);
+  assert.match(listNotice(100, { limit: 100, total: () => 1250, filtered: true }, shape) ?? '', /^showing the first 100 matches/);
+  assert.equal(listNotice(100, { limit: 100, total: () => 100 }, shape), undefined);
+  assert.equal(listNotice(0, { limit: 100, total: () => 0 }, shape), 'no images');
+  assert.equal(listNotice(0, { limit: 100, filtered: true }, shape), 'no images match');
 });

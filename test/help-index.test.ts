@@ -95,9 +95,9 @@ describe('help from the build-time index (src/cli/help-index.ts)', () => {
 
   test('help for a mistyped command names the typo and the closest command (exit 2), not the parent’s help', async () => {
     const cases: [string[], RegExp][] = [
-      [['colections', '--help'], /unknown command 'colections'[\s\S]*Did you mean collections\?/],
-      [['collections', 'lst', '-h'], /unknown command 'lst'[\s\S]*Did you mean list\?/],
-      [['help', 'colections'], /unknown command 'colections'[\s\S]*Did you mean collections\?/],
+      [['colections', '--help'], /unknown command 'colections'[\s\S]*did you mean collections\?/],
+      [['collections', 'lst', '-h'], /unknown command 'lst'[\s\S]*did you mean list\?/],
+      [['help', 'colections'], /unknown command 'colections'[\s\S]*did you mean collections\?/],
       [['help', 's3', 'copy'], /unknown command 'copy'/],
     ];
     for (const [argv, message] of cases) {

@@ -102,7 +102,7 @@ describe('screens and honest lists against the stand-in', () => {
     assert.match(r.stderr, /did you mean name/);
     r = await cli(['images', 'list', '--collection', '1615', '--where', 'collection.DIO!=null']);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /did you mean DOI/);
+    assert.match(r.stderr, /did you mean collection\.DOI/);
     r = await cli(['images', 'list', '--collection', '1615', '--where', 'user_defined_key=1']);
     assert.equal(r.code, 2, 'a key no image has');
   });

@@ -5,6 +5,7 @@ import { redactUrl } from '../http/redact.js';
 import { Collection, CollectionDoi, Image, MAX_COLLECTIONS, MAX_IMAGES, Page, User, type PageOf } from './schemas.js';
 import { collectionRefPath, imageRefPath, normalizeDoi, type CollectionRef, type ImageRef } from './refs.js';
 import { mapLimit } from '../util/map-limit.js';
+import { collectionName, imageName, namedList, refNotFound } from './not-found.js';
 
 /** The server caps `limit` at 1000 (DRF max_limit); asking for more is silently cut. */
 export const MAX_PAGE = 1000;
@@ -86,11 +87,15 @@ export class NeuroVaultClient {
   }
 
   getCollection(ref: CollectionRef, signal?: AbortSignal): Promise<Collection> {
-    return this.getJson(this.apiUrl(`collections/${collectionRefPath(ref)}`), Collection, signal);
+    return this.getJson(this.apiUrl(`collections/${collectionRefPath(ref)}`), Collection, signal).catch((err: unknown) => {
+      throw refNotFound(err, collectionName(ref));
+    });
   }
 
   getImage(ref: ImageRef, signal?: AbortSignal): Promise<Image> {
-    return this.getJson(this.apiUrl(`images/${imageRefPath(ref)}`), Image, signal);
+    return this.getJson(this.apiUrl(`images/${imageRefPath(ref)}`), Image, signal).catch((err: unknown) => {
+      throw refNotFound(err, imageName(ref));
+    });
   }
 
   user(signal?: AbortSignal): Promise<User> {
@@ -107,7 +112,7 @@ export class NeuroVaultClient {
 
   /** Ordered by id on the server, so paging is stable. */
   collectionImages(ref: CollectionRef, opts: ListOptions = {}): AsyncGenerator<Image> {
-    return this.paginate(this.apiUrl(`collections/${collectionRefPath(ref)}/images`), Image, opts);
+    return namedList(this.paginate(this.apiUrl(`collections/${collectionRefPath(ref)}/images`), Image, opts), collectionName(ref));
   }
 
   listImages(opts: ListOptions = {}): AsyncGenerator<Image> {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { makeDirs } from '../util/make-dirs.js';
 import { join } from 'node:path';
 
 /**
@@ -86,7 +87,7 @@ export async function writeDoiIndex(
   const dir = indexDir(cacheDir, baseUrl);
   const tmp = `${dir}.${process.pid}.tmp`;
   await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true, mode: 0o700 });
+  await makeDirs(tmp, 0o700);
   await Promise.all([...buckets].map(([key, lines]) => writeFile(join(tmp, `${key}.tsv`), `${lines.join('\n')}\n`)));
   const meta: IndexMeta = { v: 2, baseUrl, createdAt: now, collections: collections.length };
   await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta));

@@ -1,4 +1,5 @@
-import { access } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { CliError, ExitCode } from '../errors.js';
 import { SCHEMA_VERSION, readMeta } from './schema.js';
 import { openDatabase, type Database } from './sqlite.js';
@@ -18,10 +19,18 @@ export async function openCatalog(path: string, baseUrl: string, now = Date.now(
       exitCode: ExitCode.failure,
       hint: 'run `neurovault catalog sync` first (it fetches the metadata of every public collection and image)',
     });
+  let st: Stats;
   try {
-    await access(path);
+    st = await stat(path);
   } catch {
     throw missing();
+  }
+  // SQLite opens the file on the main thread: a FIFO or a device there would block it for good, deaf
+  // even to Ctrl-C.
+  if (!st.isFile()) {
+    throw new CliError(`the catalogue ${path} is not a regular file`, {
+      hint: 'remove it and run `neurovault catalog sync`',
+    });
   }
   const db = await openDatabase(path, { readonly: true });
   const meta = readMeta(db);

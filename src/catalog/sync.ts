@@ -1,4 +1,5 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
+import { makeDirs } from '../util/make-dirs.js';
 import { dirname } from 'node:path';
 import type { NeuroVaultClient } from '../api/client.js';
 import { Collection, Image, MAX_COLLECTIONS, MAX_IMAGES } from '../api/schemas.js';
@@ -51,7 +52,7 @@ const SCHEMAS = { collections: Collection, images: Image } as const;
 export async function syncCatalog(opts: SyncOptions): Promise<SyncResult> {
   const now = opts.now ?? Date.now;
   const tmp = partialPath(opts.path);
-  await mkdir(dirname(opts.path), { recursive: true, mode: 0o700 });
+  await makeDirs(dirname(opts.path), 0o700);
   const baseUrl = opts.api.baseUrl;
   let db = await openPartial(tmp);
   let meta = readMeta(db);

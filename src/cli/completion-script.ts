@@ -9,7 +9,7 @@ interface Node {
   path: string;
   description: string;
   subcommands: string[];
-  /** This command's own flags (both spellings), for completion after `-`. */
+  /** The flags this command takes (both spellings): its own and the global ones its help shows. */
   flags: string[];
   options: Option[];
   /** Choices of the first argument (`completion <shell>`). */
@@ -31,12 +31,14 @@ export function walk(program: Command): Node[] {
   const nodes: Node[] = [];
   const visit = (cmd: Command, path: string) => {
     const visible = cmd.commands.filter((c) => !(c as Command & { _hidden?: boolean })._hidden);
+    // Exactly what the command's help lists: after `collections list --` no S3 flag and no --version.
+    const options = [...cmd.options.filter((o) => !o.hidden), ...(cmd.parent ? cmd.createHelp().visibleGlobalOptions(cmd) : [])];
     nodes.push({
       path,
       description: cmd.description(),
       subcommands: visible.map((c) => c.name()),
-      flags: [...cmd.options.filter((o) => !o.hidden).flatMap(flagsOf), '--help'],
-      options: cmd.options.filter((o) => !o.hidden),
+      flags: [...options.flatMap(flagsOf), '--help'],
+      options,
       argumentChoices: cmd.registeredArguments[0]?.argChoices ?? [],
     });
     for (const sub of visible) visit(sub, path ? `${path} ${sub.name()}` : sub.name());
@@ -67,7 +69,6 @@ function allOptions(nodes: Node[]): Option[] {
 }
 
 export function bashScript(nodes: Node[], zsh: boolean): string {
-  const globals = nodes[0]!;
   // Only flags whose value is required take the next word (`--json` alone is complete: `--json collections`).
   const valued = [...new Set(allOptions(nodes).filter((o) => o.required).flatMap(flagsOf))];
   const valueCases = new Map<string, readonly string[]>();
@@ -99,7 +100,7 @@ export function bashScript(nodes: Node[], zsh: boolean): string {
     '  [[ "$valued" == *" $prev "* ]] && return',
     '  _neurovault_node "$path"',
     '  if [[ "$cur" == -* ]]; then',
-    `    _neurovault_reply $flags ${globals.flags.filter((f) => f !== '--help').map(sq).join(' ')}`,
+    '    _neurovault_reply $flags',
     '  elif [[ -n "$subs" ]]; then',
     '    _neurovault_reply $subs',
     '  elif [[ -n "$args" ]]; then',
@@ -111,7 +112,7 @@ export function bashScript(nodes: Node[], zsh: boolean): string {
     '  case "$1" in',
     ...nodes.map(
       (n) =>
-        `    ${sq(n.path)}) subs=${sq(n.subcommands.join('\n'))}; flags=${sq((n.path ? n.flags : ['--help']).join('\n'))}; args=${sq(n.argumentChoices.join('\n'))} ;;`,
+        `    ${sq(n.path)}) subs=${sq(n.subcommands.join('\n'))}; flags=${sq(n.flags.join('\n'))}; args=${sq(n.argumentChoices.join('\n'))} ;;`,
     ),
     "    *) subs=''; flags=''; args='' ;;",
     '  esac',
@@ -153,8 +154,8 @@ export function fishScript(nodes: Node[]): string {
       lines.push(`complete -c neurovault -f -n ${sq(inside(node.path))} -a ${sq(node.argumentChoices.join(' '))}`);
     }
     for (const o of node.options) {
-      const parts = ['complete -c neurovault'];
-      if (node.path !== '') parts.push(`-n ${sq(inside(node.path))}`);
+      // A group's flags are not offered once one of its subcommands is typed: that one's own are.
+      const parts = ['complete -c neurovault', `-n ${sq(node.path === '' ? inside('') : `${inside(node.path)}${notYet}`)}`];
       if (o.long) parts.push(`-l ${o.long.slice(2)}`);
       if (o.short) parts.push(`-s ${o.short.slice(1)}`);
       const values = valuesOf(o);

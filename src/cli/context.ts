@@ -75,8 +75,10 @@ export class Context {
    * The API, a token check before it is saved, and S3 each get one (never sharing credentials).
    */
   async newTransport(options: Pick<TransportOptions, 'baseUrl'> & Partial<TransportOptions>): Promise<Transport> {
-    const { Transport } = await import('../http/transport.js');
     const g = this.globals;
+    // A command that turns out to need the network stops here, before its first request is even built.
+    if (g.offline) throw await this.offlineError();
+    const { Transport } = await import('../http/transport.js');
     rememberSecret(options.token);
     const transport = new Transport({
       authScheme: g.authScheme,
@@ -95,6 +97,7 @@ export class Context {
           }
         : undefined,
       ...options,
+      offline: g.offline,
     });
     this.onClose(() => transport.close());
     return transport;
@@ -117,6 +120,14 @@ export class Context {
       return new NeuroVaultClient(transport, this.globals.baseUrl, { warn: (m) => this.warn(m) });
     })();
     return this.apiPromise;
+  }
+
+  /** Set by the program before an action runs: the command's words (`collections list`), for messages. */
+  commandName?: string;
+
+  private async offlineError(): Promise<Error> {
+    const { needsNetworkError } = await import('./offline.js');
+    return needsNetworkError(this.commandName);
   }
 
   /** A notice for the user on stderr (never data). */

@@ -30,14 +30,28 @@ export interface GlobalOptions {
   region?: string;
   profile?: string;
   signRequest: boolean;
+  /** `--offline` / `NEUROVAULT_OFFLINE`: no connection at all; what needs one fails with exit 6. */
+  offline: boolean;
 }
 
-/** Raw commander values (`optsWithGlobals()`), env already applied by commander's `.env()`. */
-export function resolveGlobals(raw: Record<string, unknown>, io: IO): GlobalOptions {
-  const baseUrl = parseBaseUrl(String(raw.baseUrl ?? DEFAULT_BASE_URL));
+/** Where commander took an option's value from ('cli', 'env', 'default'), by attribute name. */
+export type ValueSource = (key: string) => string | undefined;
+
+/**
+ * Raw commander values (`optsWithGlobals()`), env already applied by commander's `.env()`; `source` tells
+ * whether a value came from the environment, so an error names the variable the user set, not the flag.
+ */
+export function resolveGlobals(
+  raw: Record<string, unknown>,
+  io: IO,
+  source: ValueSource = () => undefined,
+  env: NodeJS.ProcessEnv = {},
+): GlobalOptions {
+  const named = (key: string, flag: string, envVar: string) => (source(key) === 'env' ? envVar : flag);
+  const baseUrl = parseBaseUrl(String(raw.baseUrl ?? DEFAULT_BASE_URL), named('baseUrl', '--base-url', 'NEUROVAULT_URL'));
   const scheme = String(raw.authScheme ?? 'token').toLowerCase();
   if (scheme !== 'token' && scheme !== 'bearer') {
-    throw new UsageError(`invalid --auth-scheme "${scheme}": use token or bearer`);
+    throw new UsageError(`invalid ${named('authScheme', '--auth-scheme', 'NEUROVAULT_AUTH_SCHEME')} "${scheme}": use token or bearer`);
   }
   let output: OutputFormat = io.stdoutIsTTY ? 'table' : 'tsv';
   let outputExplicit = false;
@@ -66,7 +80,7 @@ export function resolveGlobals(raw: Record<string, unknown>, io: IO): GlobalOpti
   // Below 1 ms it would round to 0, which undici reads as "no timeout"; above a day the whole-request
   // deadline (4 × timeout) would overflow a timer and fire at once.
   if (!(timeoutS >= 0.001 && timeoutS <= 86_400)) {
-    throw new UsageError(`invalid --timeout "${String(raw.timeout)}": seconds, from 0.001 to 86400`);
+    throw new UsageError(`invalid ${named('timeout', '--timeout', 'NEUROVAULT_TIMEOUT')} "${String(raw.timeout)}": seconds, from 0.001 to 86400`);
   }
   const retries = Number(raw.retries ?? 4);
   if (!Number.isInteger(retries) || retries < 0 || retries > 20) {
@@ -94,7 +108,16 @@ export function resolveGlobals(raw: Record<string, unknown>, io: IO): GlobalOpti
     region: raw.region === undefined ? undefined : String(raw.region),
     profile: raw.profile === undefined ? undefined : String(raw.profile),
     signRequest: raw.signRequest !== false,
+    offline: raw.offline === true || envSwitch(env.NEUROVAULT_OFFLINE, 'NEUROVAULT_OFFLINE'),
   };
+}
+
+/** HF_HUB_OFFLINE's reading: 1/true/yes/on is on, unset/empty/0/false/no/off is off, anything else a usage error. */
+function envSwitch(value: string | undefined, name: string): boolean {
+  const v = (value ?? '').trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['', '0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new UsageError(`invalid ${name}="${value}": use 1 (offline) or 0`);
 }
 
 function fieldList(value: string, flag: string): string[] {
@@ -107,31 +130,30 @@ function fieldList(value: string, flag: string): string[] {
 }
 
 const FIELD_LIST = /^[A-Za-z_][\w.]*(,[A-Za-z_][\w.]*)*,?$/;
-// The commands whose objects `--json a,b` can pick fields of; elsewhere `--json` takes no value.
-const PICKS_FIELDS = [/^(collections|images)$/, /^(list|get)$/];
+// A word that names a file (a NIfTI, a lock, a folder path) is an argument, never a field list.
+const FILE_LIKE = /[/\\]|\.(nii|gz|gii|png|json|jsonl|lock|txt|csv|tsv|mgz|img|hdr)$/i;
 
 /**
- * `--json` takes an optional field list (gh's `--json id,name`), so a bare `--json` before a command
- * (`--json collections list`) or an argument (`get --json 1615`) would swallow that word: such a
- * `--json` is rewritten as `--json=` (no fields) before parsing. `help a b` becomes `a b --help`, which
- * commander's own help command does not do for nested commands.
+ * `--json` takes an optional field list on every command (gh's `--json id,name`), so a bare `--json`
+ * before a command (`--json collections list`) or an argument (`get --json 1615`, `view --json map.nii.gz`)
+ * would swallow that word: such a `--json` is rewritten as `--json=` (no fields) before parsing. `help a b`
+ * becomes `a b --help`, which commander's own help command does not do for nested commands.
  */
 export function prepareArgv(argv: readonly string[], commandNames: ReadonlySet<string>): string[] {
   const out = [...argv];
   if (out[0] === 'help' && out.length > 2) return [...out.slice(1), '--help'];
-  const picks = PICKS_FIELDS.every((re) => out.some((a) => re.test(a)));
   for (let i = 0; i < out.length; i++) {
     if (out[i] === '--') break;
     const next = out[i + 1];
     if (out[i] !== '--json' || next === undefined || next.startsWith('-')) continue;
     // An 8-capital-letter word is a private collection token (`get --json ABCDEFGH`), not a field.
-    if (!picks || !FIELD_LIST.test(next) || commandNames.has(next) || /^[A-Z]{8}$/.test(next)) out[i] = '--json=';
+    if (!FIELD_LIST.test(next) || FILE_LIKE.test(next) || commandNames.has(next) || /^[A-Z]{8}$/.test(next)) out[i] = '--json=';
   }
   return out;
 }
 
-function parseBaseUrl(value: string): string {
-  const url = new URL(parseHttpUrl(value, '--base-url'));
+function parseBaseUrl(value: string, flag: string): string {
+  const url = new URL(parseHttpUrl(value, flag));
   // The API lives under /api/ of the server root; a trailing slash or /api suffix is a common paste.
   const path = url.pathname.replace(/\/+$/, '').replace(/\/api$/, '');
   return `${url.origin}${path}`;

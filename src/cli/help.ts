@@ -1,7 +1,9 @@
-import { Command, type AddHelpTextContext, type AddHelpTextPosition, type Help, type Option } from 'commander';
+import { Command, type AddHelpTextContext, type AddHelpTextPosition, type ErrorOptions, type Help, type Option } from 'commander';
 import type { EventEmitter } from 'node:events';
 import { reflow, renderHelpPage, type HelpPage } from './help-render.js';
 import type { HelpIndex } from './help-index.js';
+import { parseErrorMessage } from './parse-errors.js';
+import { globalsUsedBy } from './global-use.js';
 
 /**
  * Help that reads well at 80 columns and at 200: commands before options, global options grouped on the
@@ -9,42 +11,12 @@ import type { HelpIndex } from './help-index.js';
  * terminal by help-render.ts.
  */
 
-// The global flags each command reads, by command path; other commands get DEFAULT_GLOBALS.
-const OUTPUT = ['--output', '--json', '--jq', '--columns', '--fields'];
-const API = ['--base-url', '--token-file'];
-const S3 = ['--endpoint-url', '--region', '--profile', '--no-sign-request'];
-const DEFAULT_GLOBALS = ['--output', '--json', '--jq', '--quiet', '--verbose'];
-const GLOBALS_USED: Record<string, string[]> = {
-  'collections list': [...OUTPUT, '--base-url', '--quiet'],
-  'collections get': [...OUTPUT, ...API],
-  'collections create': ['--output', '--json', ...API],
-  'images list': [...OUTPUT, ...API, '--quiet'],
-  'images get': [...OUTPUT, ...API],
-  'images upload': ['--output', '--json', ...API, '--quiet', '--no-progress'],
-  download: ['--output', '--json', '--jq', '--columns', ...API, '--quiet', '--no-progress', ...S3],
-  verify: ['--output', '--json', '--jq', '--quiet'],
-  'auth login': [...API, '--auth-scheme'],
-  'auth status': [...API, '--auth-scheme', '--json'],
-  'auth logout': ['--base-url'],
-  's3 mb': [...S3, '--output', '--json'],
-  's3 cp': [...S3, '--output', '--json', '--quiet', '--no-progress'],
-  's3 ls': [...S3, '--output', '--json', '--columns'],
-  open: ['--base-url', '--quiet'],
-  completion: [],
-};
-
-function commandPath(cmd: Command): string {
-  const names: string[] = [];
-  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
-  return names.join(' ');
-}
-
 /** The layout, set once on the program (subcommands inherit it). */
 export function configureHelpLayout(program: Command, width: () => number): void {
   program.configureHelp({
     showGlobalOptions: true,
     visibleGlobalOptions(this: Help, cmd: Command): Option[] {
-      const used = GLOBALS_USED[commandPath(cmd)] ?? DEFAULT_GLOBALS;
+      const used = globalsUsedBy(cmd);
       const all: Option[] = [];
       for (let c = cmd.parent; c; c = c.parent) all.push(...c.options.filter((o) => !o.hidden));
       return used.flatMap((flag) => all.filter((o) => o.long === flag));
@@ -82,9 +54,9 @@ export function helpPageOf(cmd: Command, helper: Help): HelpPage {
 const AFTER_TEXTS = new WeakMap<Command, string[]>();
 
 /**
- * The program's Command class: every subcommand is one too (commander's `createCommand`), and help text
+ * The program's Command class: every subcommand is one too (commander's `createCommand`), help text
  * added as a string is reflowed to the terminal when shown, so no source line break splits a word at 80
- * columns or leaves a ragged edge at 200.
+ * columns or leaves a ragged edge at 200, and parse errors are worded as ours (parse-errors.ts).
  */
 export function helpAwareCommand(width: () => number): new (name?: string) => Command {
   class NvCommand extends Command {
@@ -95,6 +67,10 @@ export function helpAwareCommand(width: () => number): new (name?: string) => Co
     override addHelpText(position: AddHelpTextPosition, text: string | ((context: AddHelpTextContext) => string)): this {
       if (position === 'after' && typeof text === 'string') AFTER_TEXTS.set(this, [...(AFTER_TEXTS.get(this) ?? []), text]);
       return super.addHelpText(position, typeof text === 'string' ? () => reflow(text, width()) : text);
+    }
+
+    override error(message: string, errorOptions?: ErrorOptions): never {
+      return super.error(parseErrorMessage(this, message, errorOptions?.code), errorOptions);
     }
   }
   return NvCommand;

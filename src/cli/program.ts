@@ -1,6 +1,8 @@
 import { type Command, Option } from 'commander';
 import type { Context } from './context.js';
 import { prepareArgv, resolveGlobals } from './globals.js';
+import { checkGlobalsApply, commandPath } from './global-use.js';
+import { refuseOfflineCommand } from './offline.js';
 import { configureHelpLayout, helpAwareCommand, unknownCommandOverHelp } from './help.js';
 import { terminalLine } from '../util/terminal-text.js';
 import { registerCollections } from './commands/collections.js';
@@ -43,11 +45,12 @@ export function createProgram(ctx: Context): Command {
     )
     .addOption(group(new Option('--timeout <seconds>', 'per-request timeout').env('NEUROVAULT_TIMEOUT'), CONNECTION))
     .addOption(group(new Option('--retries <n>', 'retries of idempotent requests (default 4)'), CONNECTION))
+    .addOption(group(new Option('--offline', 'open no connection at all (also NEUROVAULT_OFFLINE=1); what needs one exits 6'), CONNECTION))
     .addOption(group(new Option('--endpoint-url <url>', 'S3 endpoint (path-style addressing)'), S3))
     .addOption(group(new Option('--region <region>', 'S3 region'), S3))
     .addOption(group(new Option('--profile <name>', 'AWS profile from ~/.aws/credentials or ~/.aws/config'), S3))
     .addOption(group(new Option('--no-sign-request', 'send S3 requests unsigned (public buckets)'), S3))
-    .showSuggestionAfterError(true)
+    .showSuggestionAfterError(false) // parse-errors.ts words its own suggestions
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
@@ -66,12 +69,15 @@ Examples:
 
 Help for a command: neurovault help collections list (or neurovault collections list --help).
 
-Exit codes: 0 ok, 1 failure, 2 usage, 3 auth, 4 not found, 5 integrity, 130 interrupted.`,
+Exit codes: 0 ok, 1 failure, 2 usage, 3 auth, 4 not found, 5 integrity, 6 offline, 130 interrupted.`,
     );
   configureHelpLayout(program, width);
   let afterAction: (() => Promise<void>) | undefined;
   program.hook('preAction', async (_program, action) => {
-    ctx.globals = resolveGlobals(action.optsWithGlobals(), ctx.io);
+    checkGlobalsApply(program, action);
+    ctx.globals = resolveGlobals(action.optsWithGlobals(), ctx.io, (key) => action.getOptionValueSourceWithGlobals(key), ctx.env);
+    ctx.commandName = commandPath(action);
+    if (ctx.globals.offline) refuseOfflineCommand(ctx.commandName);
     if (ctx.globals.jq !== undefined) afterAction = await filterThroughJq(ctx, ctx.globals.jq);
   });
   registerCollections(program, ctx);
@@ -103,6 +109,7 @@ async function filterThroughJq(ctx: Context, expression: string): Promise<() => 
     if (await out.write(filter.run())) await out.flush();
   };
 }
+
 
 function commandNames(program: Command): Set<string> {
   const names = new Set<string>();

@@ -5,12 +5,15 @@ import type { Context } from './context.js';
 import { BEARER_HINT, describeTokenSource, loginHint, rejectedHint } from './auth-hints.js';
 import { DEFAULT_BASE_URL } from './globals.js';
 import { configPath } from '../config.js';
+import { describeFsError } from '../util/fs-error.js';
 
 const MAX_MESSAGE_LINES = 25;
 
 /** Prints one line (plus a hint) for any failure and returns the SPEC's exit code. */
-export function reportError(err: unknown, ctx: Context, signal?: 'SIGINT' | 'SIGTERM'): number {
+export function reportError(thrown: unknown, ctx: Context, signal?: 'SIGINT' | 'SIGTERM'): number {
   const write = (line: string) => ctx.printLine(line);
+  // An fs error that no layer put in words (a path that vanished or filled up mid-run) still gets them.
+  const err = describeFsError(thrown);
   if (err instanceof CommanderError) {
     // Commander already printed its message (or the help a bare group shows): a usage error either way.
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
@@ -25,6 +28,8 @@ export function reportError(err: unknown, ctx: Context, signal?: 'SIGINT' | 'SIG
     for (const line of `neurovault: ${err.message}`.split('\n').slice(0, MAX_MESSAGE_LINES)) write(line);
     const hint = err.hint ?? (err instanceof HttpError ? httpHint(err, ctx) : undefined);
     if (hint) write(`hint: ${hint}`);
+    // What the message stands for (the request behind `collection 5 not found`, Node's own fs error).
+    if (verbose && err.cause instanceof Error) write(`neurovault: cause: ${err.cause.message}`);
     if (verbose) writeFrames(err, write);
     return err.exitCode;
   }

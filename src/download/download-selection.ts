@@ -8,8 +8,10 @@ import type { Transport } from '../http/transport.js';
 import type { S3SessionOptions } from '../s3/session.js';
 import { DEFAULT_BREAKER_THRESHOLD, runEngine, type Outcome } from './engine.js';
 import { MIN_BODY_BYTES_PER_SECOND } from './fetch-file.js';
-import { MANIFEST_FILE } from './layout.js';
-import { lockDifferences, readLock, writeLock, type LockEntry } from './lock.js';
+import { MANIFEST_FILE, collectionMetadataPath } from './layout.js';
+import { lockDifferences, readLock, selectionDifference, writeLock, type Lock, type LockEntry, type LockSelection } from './lock.js';
+import { lockedItems, planFromLock, type LockPlan } from './install-from-lock.js';
+import { checkOutputFile } from '../util/output-path.js';
 import { parseManifest } from './manifest.js';
 import { openSink } from './open-sink.js';
 import { buildPlan, inShard, planFrom, type Plan, type Shard } from './plan.js';
@@ -57,9 +59,18 @@ export interface DownloadOptions {
   concurrency?: number;
   /** Fetch again even what verifies. */
   force?: boolean;
-  /** Lock file written after a complete run (or checked, with `frozen`). */
+  /**
+   * Lock file written after a complete run, or with `frozen` checked: a version-2 lock is then installed
+   * alone (refs optional; given, they must be those it was made from), a version-1 lock needs the refs.
+   */
   lock?: string;
   frozen?: boolean;
+  /** What the lock records as the selection (default: refs, where and maxImages). */
+  lockSelection?: LockSelection;
+  /** No connection at all: whatever needs one stops the run with an OfflineError (exit 6). */
+  offline?: boolean;
+  /** The server root, for a selection planned before (or without) a client; default the client's. */
+  baseUrl?: string;
   /** Plan only: no sink is opened and nothing is fetched. */
   dryRun?: boolean;
   /** Retries per file (default 4) and the first backoff (default 300 ms). */
@@ -123,6 +134,8 @@ export const MAX_DOWNLOAD_CONCURRENCY = 32;
  * manifest and the lock. `close()` releases the destination.
  */
 export interface PreparedDownload {
+  /** The version of the `frozen` lock, when there is one (2: the plan comes from the lock alone). */
+  readonly lockVersion?: 1 | 2;
   plan(selection?: Selection): Promise<Plan>;
   fetch(plan: Plan): Promise<DownloadResult>;
   close(): Promise<void>;
@@ -137,7 +150,7 @@ export async function prepareDownload(opts: DownloadOptions): Promise<PreparedDo
     throw new UsageError(`invalid concurrency ${concurrency}: from 1 to ${MAX_DOWNLOAD_CONCURRENCY}`);
   }
   if (opts.frozen && opts.lock === undefined) throw new UsageError('--frozen needs --lock <file>');
-  const lock = opts.frozen ? await readLock(opts.lock!) : undefined;
+  const lock: Lock | undefined = opts.frozen ? await readLock(opts.lock!) : undefined;
   const out = opts.out ?? './neurovault_data';
   if (typeof out === 'string' && out.trim() === '') throw new UsageError('--out needs a folder');
   const sink = opts.dryRun ? undefined : typeof out === 'string' ? await openSink(out, { s3: opts.s3 }) : out;
@@ -147,29 +160,75 @@ export async function prepareDownload(opts: DownloadOptions): Promise<PreparedDo
   let made: Promise<NeuroVaultClient> | undefined;
   const client = () => (typeof given === 'function' ? (made ??= given()) : Promise.resolve(given));
 
+  if (opts.lock !== undefined && !opts.frozen && !opts.dryRun) await checkOutputFile(opts.lock, '--lock');
+  const recorded: LockSelection = opts.lockSelection ?? { refs: [...(opts.refs ?? [])], where: [...(opts.where ?? [])], search: null, basic: false, max_images: opts.maxImages ?? null };
+
   return {
+    lockVersion: lock?.version,
     async plan(selection) {
+      if (lock?.version === 2) return planInstall(lock, sink, { ...opts, signal, client, recorded });
+      if (lock && selection) {
+        throw new UsageError(`the lock ${opts.lock} is version 1, which records no file URLs: give the refs it was made from`, {
+          hint: 'or run once with --lock and without --frozen to rewrite it as version 2, which installs alone',
+        });
+      }
       if (!selection && refs.length === 0) throw new UsageError('nothing to download: give refs, or a selection');
-      const api = await client();
+      // A selection needs no client until a file must be fetched (so it runs offline when all is there).
       const plan = selection
-        ? planFrom(selection, api.baseUrl, opts.shard)
-        : await buildPlan(api, refs, {
-            where,
-            maxImages: opts.maxImages,
-            shard: opts.shard,
-            signal,
-            findByDoi: opts.findByDoi ?? (async (doi) => (await api.findCollectionsByDoi(doi, signal)).matches),
-          });
-      if (lock) applyLock(plan, lock, opts.shard, opts.lock!);
+        ? planFrom(selection, opts.baseUrl ?? (await client()).baseUrl, opts.shard)
+        : await (async () => {
+            const api = await client();
+            return buildPlan(api, refs, {
+              where,
+              maxImages: opts.maxImages,
+              shard: opts.shard,
+              signal,
+              findByDoi: opts.findByDoi ?? (async (doi) => (await api.findCollectionsByDoi(doi, signal)).matches),
+            });
+          })();
+      if (lock) applyLock(plan, lock.images, opts.shard, opts.lock!);
       return plan;
     },
     async fetch(plan) {
       if (!sink) throw new UsageError('a dry run fetches nothing');
-      return fetchPlan(plan, sink, { ...opts, client: await client(), concurrency, signal, emit, started });
+      return fetchPlan(plan, sink, { ...opts, client, concurrency, signal, emit, started, recorded });
     },
     // A Sink passed in is the caller's to close.
     close: async () => (typeof out === 'string' ? sink?.close?.() : undefined),
   };
+}
+
+/**
+ * A frozen version-2 lock: the plan is the lock (a dry run lists it as it is); otherwise every file in the
+ * folder is checked against it first, and only what is missing or damaged will be asked for.
+ */
+async function planInstall(
+  lock: Lock,
+  sink: Sink | undefined,
+  s: DownloadOptions & { signal: AbortSignal; client: () => Promise<NeuroVaultClient>; recorded: LockSelection },
+): Promise<Plan> {
+  const r = s.recorded;
+  const asked = r.refs.length > 0 || r.where.length > 0 || r.search !== null || r.basic || r.max_images !== null;
+  const differs = asked ? selectionDifference(lock, r) : undefined;
+  if (differs) throw new LockMismatchError(s.lock!, [differs]);
+  if (!sink) {
+    const items = lockedItems(lock, s.shard);
+    const collections: Plan['collections'] = new Map();
+    for (const i of items) collections.set(i.collectionId, { path: collectionMetadataPath(i.collectionId), metadata: {}, text: '' });
+    return { items, collections, unavailable: [] };
+  }
+  const plan = await planFromLock(lock, {
+    sink,
+    shard: s.shard,
+    signal: s.signal,
+    force: Boolean(s.force),
+    offline: Boolean(s.offline),
+    connect: s.client,
+    concurrency: s.concurrency ?? 6,
+    warn: (message) => s.onEvent?.({ type: 'warning', message }),
+  });
+  if (plan.differences.length) throw new LockMismatchError(s.lock!, plan.differences);
+  return plan;
 }
 
 /** Plan, lock check, engine, manifest and lock write in one call. */
@@ -191,31 +250,38 @@ function applyLock(plan: Plan, lock: Map<number, LockEntry>, shard: Shard | unde
 }
 
 interface FetchSettings extends DownloadOptions {
-  client: NeuroVaultClient;
+  client: () => Promise<NeuroVaultClient>;
+  recorded: LockSelection;
   concurrency: number;
   signal: AbortSignal;
   emit: (event: DownloadEvent) => void;
   started: number;
 }
 
-async function fetchPlan(plan: Plan, sink: Sink, s: FetchSettings): Promise<DownloadResult> {
-  const previous = parseManifest(await sink.readText(MANIFEST_FILE));
+async function fetchPlan(plan: Plan | LockPlan, sink: Sink, s: FetchSettings): Promise<DownloadResult> {
+  const installing = 'proven' in plan;
+  const previous = installing ? { entries: plan.previous, badLines: plan.badManifestLines } : parseManifest(await sink.readText(MANIFEST_FILE));
   if (previous.badLines > 0) s.emit({ type: 'warning', message: `${MANIFEST_FILE}: ignored ${previous.badLines} line(s) that are not entries` });
   for (const c of plan.collections.values()) await sink.writeText(c.path, c.text);
 
-  const rechecks = s.force ? 0 : plan.items.filter((i) => previous.entries.has(i.id)).length;
-  s.emit({
-    type: 'start',
-    images: plan.items.length,
-    collections: plan.collections.size,
-    bytes: plan.items.reduce((n, i) => n + (i.expect.bytes ?? 0), 0),
-    unknownSizes: plan.items.filter((i) => i.expect.bytes === undefined).length,
-    rechecks,
-    out: sink.location,
-  });
+  // A lock install whose files are all in place fetches nothing and shows no bar.
+  const rechecks = s.force || installing ? 0 : plan.items.filter((i) => previous.entries.has(i.id)).length;
+  if (!installing || plan.requests.files > 0) {
+    s.emit({
+      type: 'start',
+      images: plan.items.length,
+      collections: plan.collections.size,
+      bytes: plan.items.reduce((n, i) => n + (i.expect.bytes ?? 0), 0),
+      unknownSizes: plan.items.filter((i) => i.expect.bytes === undefined).length,
+      rechecks,
+      out: sink.location,
+    });
+  }
+  // The client (and any socket) is made on the first request: a run that fetches nothing opens nothing.
+  const transport: Pick<Transport, 'send'> = { send: async (req) => (await s.client()).transport.send(req) };
   const watched = s.onEvent !== undefined;
   const outcome = await runEngine(plan.items, {
-    transport: watched ? watchTransport(s.client.transport, s.emit) : s.client.transport,
+    transport: watched ? watchTransport(transport, s.emit) : transport,
     sink: watched ? watchSink(sink, s.emit) : sink,
     concurrency: s.concurrency,
     force: Boolean(s.force),
@@ -225,6 +291,7 @@ async function fetchPlan(plan: Plan, sink: Sink, s: FetchSettings): Promise<Down
     minRate: { windowMs: s.stallWindowMs ?? 30_000, bytesPerSecond: MIN_BODY_BYTES_PER_SECOND },
     signal: s.signal,
     previous: previous.entries,
+    proven: installing ? plan.proven : undefined,
     progress: {
       bytes: (n) => s.emit({ type: 'bytes', bytes: n, rehash: false }),
       file: (result) => s.emit({ type: 'file', result }),
@@ -241,7 +308,7 @@ async function fetchPlan(plan: Plan, sink: Sink, s: FetchSettings): Promise<Down
   const complete = failures.length === 0 && !outcome.interrupted && outcome.serverDown === undefined && outcome.notStarted === 0;
   let lockWritten: string | undefined;
   if (s.lock && !s.frozen && complete) {
-    await writeLock(s.lock, outcome.done.values());
+    await writeLock(s.lock, { entries: outcome.done.values(), items: plan.items, collections: plan.collections, selection: s.recorded });
     lockWritten = s.lock;
   }
   return {

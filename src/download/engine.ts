@@ -1,11 +1,13 @@
 import type { BackoffOptions } from '../http/retry-policy.js';
 import type { Transport } from '../http/transport.js';
+import { OfflineError } from '../errors.js';
 import { Breaker, BreakerOpenError } from './breaker.js';
 import type { Expectations } from './checks.js';
 import { FileFailure, fetchFile, type MinRate } from './fetch-file.js';
-import { ManifestWriter, serializeEntry, serializeEntryWith, type ManifestEntry } from './manifest.js';
+import { ManifestWriter, serializeEntry, serializeEntryWith, sidecarText, type ManifestEntry } from './manifest.js';
 import type { Progress } from './progress.js';
 import { RefusedPath, type Sink } from './sink.js';
+import { describeFsError } from '../util/fs-error.js';
 
 /** One image to bring into the layout. */
 export interface DownloadItem {
@@ -33,6 +35,11 @@ export interface EngineOptions {
   signal: AbortSignal;
   /** The manifest as it was when the run started: what may be skipped. */
   previous: ReadonlyMap<number, ManifestEntry>;
+  /**
+   * Files this run already hashed and found right (an install from a lock checks every file against it
+   * before planning): skipped without a second hash pass, whatever the manifest says.
+   */
+  proven?: ReadonlyMap<number, { bytes: number; sha256: string }>;
   progress: Progress;
   /** A notice on stderr. */
   warn: (message: string) => void;
@@ -81,12 +88,14 @@ export const DEFAULT_BREAKER_THRESHOLD = 20;
  * each finished image in the manifest as it lands, so an interrupt keeps everything finished so far.
  */
 export async function runEngine(items: readonly DownloadItem[], opts: EngineOptions): Promise<Outcome> {
-  const manifest = new ManifestWriter(opts.sink);
+  const manifest = new ManifestWriter(opts.sink, undefined, opts.signal);
   const breaker = new Breaker(opts.breakerThreshold);
   const outcome: Outcome = { done: new Map(), fetched: 0, skipped: 0, bytes: 0, failures: [], notStarted: 0, interrupted: false };
   let next = 0;
   let stopped = false;
   let started = 0;
+  /** Offline mode met a file that must be fetched: the run stops and says so (exit 6), not one failure per file. */
+  let offline: OfflineError | undefined;
 
   const deps = {
     transport: opts.transport,
@@ -104,10 +113,11 @@ export async function runEngine(items: readonly DownloadItem[], opts: EngineOpti
     // The map, its sidecar and its manifest line land together or not at all: the texts are made before
     // the file is requested, so metadata that cannot be written costs no request and leaves no file.
     const texts = metadataTexts(item);
-    const skipped = opts.force ? undefined : await verifiedEntry(item, opts);
+    const skipped = opts.force ? undefined : (opts.proven?.get(item.id) ?? (await verifiedEntry(item, opts)));
     if (skipped) {
       const entry = entryFor(item, skipped.bytes, skipped.sha256);
-      return { entry, texts, fetched: false, changed: serializeEntryWith(entry, texts.compact) !== serializeEntry(skipped) };
+      const prev = opts.previous.get(item.id);
+      return { entry, texts, fetched: false, changed: !prev || serializeEntryWith(entry, texts.compact) !== serializeEntry(prev) };
     }
     const file = await fetchFile(
       { url: item.fileUrl, path: item.path, expect: item.expect, resumeStamp: stampOf(item.modifyDate) },
@@ -136,7 +146,8 @@ export async function runEngine(items: readonly DownloadItem[], opts: EngineOpti
   };
 
   const fail = (item: DownloadItem, err: unknown): void => {
-    const reason = err instanceof Error ? err.message : String(err);
+    const said = describeFsError(err);
+    const reason = said instanceof Error ? said.message : String(said);
     outcome.failures.push({ item, reason, integrity: err instanceof FileFailure && err.integrity });
     opts.progress.file('failed');
   };
@@ -158,7 +169,8 @@ export async function runEngine(items: readonly DownloadItem[], opts: EngineOpti
             started--;
             return;
           }
-          if (err instanceof BreakerOpenError) {
+          if (err instanceof BreakerOpenError || err instanceof OfflineError) {
+            if (err instanceof OfflineError) offline ??= err;
             stopped = true;
             started--;
             return;
@@ -180,6 +192,7 @@ export async function runEngine(items: readonly DownloadItem[], opts: EngineOpti
     // Whatever happened, what finished is recorded before the run ends.
     await manifest.flush();
   }
+  if (offline) throw offline;
   outcome.interrupted = opts.signal.aborted;
   outcome.notStarted = items.length - started;
   if (stopped) outcome.serverDown = `${breaker.failures} failures in a row, the last: ${breaker.lastFailure ?? 'unknown'}`;
@@ -221,7 +234,7 @@ interface MetadataTexts {
 /** Throws a one-line reason when the server's record cannot be written as JSON (nested too deep, say). */
 function metadataTexts(item: DownloadItem): MetadataTexts {
   try {
-    return { sidecar: `${JSON.stringify(item.metadata, null, 2)}\n`, compact: JSON.stringify(item.metadata) };
+    return { sidecar: sidecarText(item.metadata), compact: JSON.stringify(item.metadata) };
   } catch (err) {
     throw new Error(`its metadata cannot be stored as JSON (${(err as Error).message}); nothing was written`);
   }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import { HttpError, errorCode } from '../http/errors.js';
+import { OfflineError } from '../errors.js';
 import {
   RETRYABLE_NETWORK_CODES,
   RETRYABLE_STATUSES,
@@ -148,7 +149,8 @@ export async function fetchFile(job: FileJob, deps: FetchDeps): Promise<FetchedF
         deps.breaker.success();
         return { bytes, sha256, attempts: attempt, resumed, commit: () => staged.commit() };
       } catch (err) {
-        if (deps.signal.aborted) throw err;
+        // Offline mode: nothing was sent, nothing to retry or count against the server.
+        if (deps.signal.aborted || err instanceof OfflineError) throw err;
         const v = judge(err);
         if (v.reset) {
           await staged.reset();

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants as fsConstants, createReadStream, open, renameSync, writeSync, writevSync } from 'node:fs';
-import { mkdir, open as openHandle, readFile, readdir, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
+import { open as openHandle, readFile, readdir, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PART_SUFFIX, isInsidePath } from './layout.js';
+import { makeDirs } from '../util/make-dirs.js';
+import { describeFsError } from '../util/fs-error.js';
 import { backoffDelay } from '../http/retry-policy.js';
 import { RefusedPath, type ChunkWriter, type ResumeToken, type Sink, type StageOptions, type StagedFile } from './sink.js';
 
@@ -43,7 +45,7 @@ export class LocalSink implements Sink {
   private ensureDir(dir: string): Promise<unknown> {
     let made = this.dirs.get(dir);
     if (!made) {
-      made = mkdir(dir, { recursive: true });
+      made = makeDirs(dir);
       made.catch(() => this.dirs.delete(dir));
       this.dirs.set(dir, made);
     }
@@ -55,7 +57,7 @@ export class LocalSink implements Sink {
       return await readFile(this.resolvePath(path), 'utf8');
     } catch (err) {
       if (isMissing(err)) return undefined;
-      throw err;
+      throw describeFsError(err, { path: this.resolvePath(path), action: 'read' });
     }
   }
 
@@ -75,15 +77,15 @@ export class LocalSink implements Sink {
       renameSync(tmp, abs);
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
-      throw err;
+      throw describeFsError(err, { path: abs, action: 'write' });
     }
   }
 
-  async updateText(path: string, change: (current: string | undefined) => string): Promise<void> {
+  async updateText(path: string, change: (current: string | undefined) => string, signal?: AbortSignal): Promise<void> {
     const abs = this.resolvePath(path);
     await this.ensureDir(dirname(abs));
     const lock = `${abs}.lock`;
-    await acquireLock(lock);
+    await acquireLock(lock, signal);
     try {
       await this.writeText(path, change(await this.readText(path)));
     } finally {
@@ -336,7 +338,7 @@ function writeAllSync(fd: number, chunks: Buffer[]): number {
  * taken over at once when it names this host, else once it is STALE_LOCK_MS old: a shard on another
  * machine sharing the folder cannot be asked whether it is alive.
  */
-async function acquireLock(lock: string): Promise<void> {
+async function acquireLock(lock: string, signal?: AbortSignal): Promise<void> {
   const me = `${hostname()}:${process.pid}`;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -347,6 +349,7 @@ async function acquireLock(lock: string): Promise<void> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
+    signal?.throwIfAborted();
     try {
       const [st, owner] = await Promise.all([stat(lock), readFile(lock, 'utf8')]);
       if (Date.now() - st.mtimeMs > STALE_LOCK_MS || deadHere(owner)) await unlink(lock).catch(() => undefined);
@@ -354,7 +357,7 @@ async function acquireLock(lock: string): Promise<void> {
       // Released between our open and stat: try again at once.
       continue;
     }
-    await sleep(backoffDelay(attempt, { baseMs: 10, maxMs: 200 }));
+    await sleep(backoffDelay(attempt, { baseMs: 10, maxMs: 200 }), undefined, { signal });
   }
 }
 

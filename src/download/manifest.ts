@@ -71,6 +71,14 @@ function parseEntry(line: string): ManifestEntry | undefined {
   };
 }
 
+/**
+ * `image_<id>_metadata.json` (and `collection_metadata.json`) as written: the record, indented, one final
+ * newline. A lock keeps the sha256 of exactly this text, so it is made in one place.
+ */
+export function sidecarText(metadata: unknown): string {
+  return `${JSON.stringify(metadata, null, 2)}\n`;
+}
+
 export function serializeEntry(e: ManifestEntry): string {
   return serializeEntryWith(e, JSON.stringify(e.metadata));
 }
@@ -107,6 +115,8 @@ export class ManifestWriter {
   constructor(
     private readonly sink: Sink,
     private readonly intervalMs = 1000,
+    /** Ends a wait for the manifest's lock (Ctrl-C). */
+    private readonly signal?: AbortSignal,
   ) {}
 
   set(entry: ManifestEntry): void {
@@ -133,7 +143,7 @@ export class ManifestWriter {
       if (!this.dirty) return;
       this.dirty = false;
       try {
-        await this.sink.updateText(MANIFEST_FILE, (current) => this.merge(current));
+        await this.sink.updateText(MANIFEST_FILE, (current) => this.merge(current), this.signal);
       } catch (err) {
         this.dirty = true;
         this.failure ??= err;

@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
 import type { S3SessionOptions } from '../s3/session.js';
 import { UsageError } from '../errors.js';
 import { LocalSink } from './local-sink.js';
+import { checkOutputFolder } from '../util/output-path.js';
 import type { Sink } from './sink.js';
 
 /**
@@ -17,11 +17,6 @@ export async function openSink(out: string, opts: { s3?: S3SessionOptions } = {}
     return createSink(out, opts.s3);
   }
   if (scheme !== undefined) throw new UsageError(`--out ${out}: unsupported destination; use a folder or s3://bucket/prefix`);
-  try {
-    const st = await stat(out);
-    if (!st.isDirectory()) throw new UsageError(`--out ${out} is not a folder`);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  await checkOutputFolder(out, '--out');
   return new LocalSink(out);
 }

@@ -6,6 +6,7 @@ import { matchesWhere, type WhereClause } from '../filter/where.js';
 import type { DownloadItem } from './engine.js';
 import { allowedExtension, collectionMetadataPath, fileExtension, imageMetadataPath, imagePath, validId } from './layout.js';
 import type { DownloadRef } from './refs.js';
+import { sidecarText } from './manifest.js';
 
 export interface Shard {
   index: number;
@@ -210,7 +211,7 @@ function refusal(image: Image, collection: Collection, askedId: number | undefin
 
 function jsonText(value: unknown): string | Error {
   try {
-    return `${JSON.stringify(value, null, 2)}\n`;
+    return sidecarText(value);
   } catch (err) {
     return err as Error;
   }

@@ -23,8 +23,10 @@ export interface Sink {
   /**
    * Read-modify-write of a small text object, serialised against other processes doing the same (shards
    * of one download may share a directory): `change` gets the current text and returns the new one.
+   * `signal` ends a wait for another process's lock (not the first try, so a final update after Ctrl-C
+   * still lands when nobody holds the lock).
    */
-  updateText(path: string, change: (current: string | undefined) => string): Promise<void>;
+  updateText(path: string, change: (current: string | undefined) => string, signal?: AbortSignal): Promise<void>;
 
   /**
    * Size and sha256 of a stored file, or undefined when absent. The local sink re-reads and hashes the

@@ -7,6 +7,7 @@ import Agent from 'undici/lib/dispatcher/agent.js';
 import dispatchRequest from 'undici/lib/api/api-request.js';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleepMs } from 'node:timers/promises';
+import { OfflineError } from '../errors.js';
 import { DeadlineError, HttpError, NetworkError, ResponseShapeError, errorCode } from './errors.js';
 import {
   DEFAULT_METHOD_RETRY,
@@ -50,6 +51,11 @@ export interface TransportOptions {
   connections?: number;
   /** Called before every retry wait of any request (the progress line shows why it waits). */
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+  /**
+   * Offline mode: every request is refused with OfflineError before a socket is opened (no Agent is even
+   * made). Enforced here, under every client, so no code path can reach the network by going around a check.
+   */
+  offline?: boolean;
 }
 
 export interface TransportRequest {
@@ -111,13 +117,15 @@ class AttemptFailure extends Error {
  */
 export class Transport {
   readonly baseOrigin: string;
-  private readonly agent: Agent;
+  readonly offline: boolean;
+  private readonly agent?: Agent;
   private gzipAgent?: Dispatcher;
-  private readonly opts: Required<Omit<TransportOptions, 'token' | 'log' | 'connections' | 'onRetry'>> &
+  private readonly opts: Required<Omit<TransportOptions, 'token' | 'log' | 'connections' | 'onRetry' | 'offline'>> &
     Pick<TransportOptions, 'token' | 'log' | 'onRetry'>;
 
   constructor(options: TransportOptions) {
     this.baseOrigin = new URL(options.baseUrl).origin;
+    this.offline = options.offline === true;
     this.opts = {
       baseUrl: options.baseUrl,
       token: options.token,
@@ -131,6 +139,7 @@ export class Transport {
       onRetry: options.onRetry,
       sleep: options.sleep ?? ((ms, signal) => sleepMs(ms, undefined, { signal })),
     };
+    if (this.offline) return;
     this.agent = new Agent({
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 30_000,
@@ -224,7 +233,7 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent?.close();
   }
 
   private async withRetries<T>(req: TransportRequest, run: (attempt: number) => Promise<T>): Promise<T> {
@@ -250,6 +259,9 @@ export class Transport {
 
   private async attempt(req: TransportRequest, attemptNo: number): Promise<TransportResponse> {
     let url = new URL(req.url);
+    // Not an AttemptFailure: nothing to retry, nothing was sent.
+    const agent = this.agent;
+    if (!agent) throw new OfflineError(`${req.method} ${redactUrl(url)}: not sent, offline mode is on (--offline / NEUROVAULT_OFFLINE)`);
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = {
         'user-agent': this.opts.userAgent,
@@ -266,7 +278,7 @@ export class Transport {
       this.opts.log?.(`> ${req.method} ${redactUrl(url)}${attemptNo > 1 ? ` (attempt ${attemptNo})` : ''}`);
       let res: Dispatcher.ResponseData;
       try {
-        const dispatcher = req.gzip ? (this.gzipAgent ??= gzipDispatcher(this.agent)) : this.agent;
+        const dispatcher = req.gzip ? (this.gzipAgent ??= gzipDispatcher(agent)) : agent;
         res = await dispatchRequest.call(dispatcher, {
           origin: url.origin,
           path: target,

@@ -1,10 +1,10 @@
 import type { OutputFormat } from '../cli/globals.js';
 import { CliError } from '../errors.js';
 import type { IO } from './io.js';
-import { cellText, getPath } from '../util/record-path.js';
+import { cellText, getPath, withRelated } from '../util/record-path.js';
 
 // The library's filters use these too (src/filter/where.ts), so they live in src/util; re-exported for the presenter's callers.
-export { cellText, getPath };
+export { cellText, getPath, withRelated };
 
 export interface FormatOptions {
   format: OutputFormat;

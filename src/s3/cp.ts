@@ -7,6 +7,7 @@ import { planRecursive, planSingle, type ActionRecord, type PlanContext, type Ta
 import { S3EmbeddedError, s3Failure } from './errors.js';
 import { compileFilters, type Filter } from './filters.js';
 import { guessContentType } from './mime.js';
+import { checkLocalDestination } from './local-destination.js';
 import { Semaphore, forEachBounded } from './pool.js';
 import { openS3Session, type S3SessionOptions } from './session.js';
 import { parseSize } from './size.js';
@@ -99,6 +100,7 @@ export async function copy(opts: CopyOptions): Promise<CopyResult> {
   if (src.kind === 'local' && !(await stat(src.path).catch(() => undefined))) {
     throw new UsageError(`The user-provided path ${src.path} does not exist.`);
   }
+  if (dst.kind === 'local' && !opts.dryrun) await checkLocalDestination(dst.path, opts.destination, Boolean(opts.recursive));
   const bucket = dst.kind === 's3' ? dst.loc.bucket : src.kind === 's3' ? src.loc.bucket : undefined;
   const { client, aws, fc, close } = await openS3Session({ ...opts.s3, bucket });
   try {

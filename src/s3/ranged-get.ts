@@ -1,4 +1,5 @@
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { makeDirs } from '../util/make-dirs.js';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { S3AnswerError } from './errors.js';
@@ -23,7 +24,7 @@ export interface KnownObject {
  * time, and the file must end up with exactly the claimed size, every byte of it received.
  */
 export async function downloadFile(src: S3Location, dest: string, s: TransferSettings, known?: KnownObject): Promise<number> {
-  await mkdir(dirname(dest), { recursive: true });
+  await makeDirs(dirname(dest));
   const tmp = `${dest}.part`;
   const fh = await open(tmp, 'w');
   let closed = false;

@@ -19,15 +19,25 @@ export interface FaultConfig {
   /** changes which files fail and how often */
   seed: number;
   api: { failNext: ApiFault[] };
+  /** An outage of the API alone: every /api/ request gets a 503 while files are still served. */
+  apiDown: boolean;
 }
 
 export function defaultFaults(): FaultConfig {
-  return { fileFailRate: 0, kinds: ['502', '429', 'reset', 'truncate', '500html'], maxFailuresPerFile: 2, retryAfterSeconds: 1, seed: 1, api: { failNext: [] } };
+  return { fileFailRate: 0, kinds: ['502', '429', 'reset', 'truncate', '500html'], maxFailuresPerFile: 2, retryAfterSeconds: 1, seed: 1, api: { failNext: [] }, apiDown: false };
 }
 
 export const BAD_GATEWAY_HTML = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.15.6</center>\r\n</body>\r\n</html>\r\n';
 export const SERVER_ERROR_HTML = '\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Server Error (500)</title>\n</head>\n<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n';
 export const NOT_FOUND_HTML = '\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n';
+
+export const UNAVAILABLE_HTML = '<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx/1.15.6</center>\r\n</body>\r\n</html>\r\n';
+
+/** nginx's answer while the application behind it is down (`apiDown`). */
+export function sendUnavailable(res: ServerResponse): void {
+  res.writeHead(503, { 'Content-Type': 'text/html', Server: 'nginx/1.15.6', 'Content-Length': Buffer.byteLength(UNAVAILABLE_HTML) });
+  res.end(UNAVAILABLE_HTML);
+}
 
 /** Consumes one queued API fault matching `path`, if any. */
 export function takeApiFault(cfg: FaultConfig, path: string): FaultKind | undefined {

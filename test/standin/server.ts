@@ -4,7 +4,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApi, type ApiOptions } from './api.js';
-import { defaultFaults, sendSimpleFault, takeApiFault, type FaultConfig } from './faults.js';
+import { defaultFaults, sendSimpleFault, sendUnavailable, takeApiFault, type FaultConfig } from './faults.js';
 import { createFileHandler } from './files.js';
 import { sendHtml, type ReqCtx } from './http-util.js';
 import { NOT_FOUND_HTML } from './faults.js';
@@ -53,6 +53,8 @@ export interface Standin extends SeedIds {
   fileUrl: string;
   close(): Promise<void>;
   requests: RecordedRequest[];
+  /** TCP connections accepted so far (API and file servers together): a run that must stay offline opens none. */
+  readonly connections: number;
   faults: FaultConfig;
   addCollection(c?: CollectionInit, images?: number | ImageInit[]): { collection: JsonObject; images: JsonObject[] };
   collection(id: number | string): JsonObject | undefined;
@@ -132,6 +134,7 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
       if (origin === 'api' && (rawPath === '/api' || rawPath.startsWith('/api/'))) {
         await delay(opts.apiLatencyMs ?? 0);
         if (res.destroyed) return;
+        if (faults.apiDown) { sendUnavailable(res); return; }
         const fault = takeApiFault(faults, rawUrl);
         if (fault === 'truncate') ctx.truncate = true;
         else if (fault) { sendSimpleFault(res, fault, faults.retryAfterSeconds); return; }
@@ -147,6 +150,8 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
   };
   apiServer.on('request', onRequest('api'));
   fileServer?.on('request', onRequest('file'));
+  let connections = 0;
+  for (const s of [apiServer, fileServer]) s?.on('connection', () => { connections++; });
 
   return {
     ...ids,
@@ -156,6 +161,7 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
     faults,
     store,
     lists,
+    get connections() { return connections; },
     async close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();

@@ -5,9 +5,10 @@ import { openCatalog, staleNotice, type Catalog } from '../../catalog/reader.js'
 import { catalogStatus } from '../../catalog/catalogue.js';
 import { InterruptedError } from '../../errors.js';
 import { parseIntFlag } from '../parse.js';
-import { outputOptions } from './columns.js';
-import { writeObject } from '../../output/format.js';
+import { presenterFor } from '../present.js';
+import type { RecordShape } from '../../output/presenter.js';
 import { formatBytes, formatSeconds } from '../../output/units.js';
+import { checkOutputFile } from '../../util/output-path.js';
 
 export interface CatalogSyncFlags {
   pageSize?: string;
@@ -18,6 +19,13 @@ export interface CatalogSyncFlags {
 const MAX_PAGE = 1000;
 /** The polite ceiling: the live server runs 4 gunicorn workers for everyone. */
 const MAX_SYNC_CONCURRENCY = 4;
+
+const STATUS: RecordShape = {
+  noun: ['catalogue', 'catalogues'],
+  defaults: [],
+  declared: ['server', 'path', 'synced_at', 'age', 'collections', 'images', 'bytes', 'size', 'bytes_per_image', 'engine'],
+};
+const SYNCED: RecordShape = { noun: ['sync', 'syncs'], defaults: [], declared: ['path', 'collections', 'images', 'bytes', 'seconds', 'resumed'] };
 
 export function catalogFile(ctx: Context): string {
   return catalogPath(cacheDir(ctx.env), ctx.globals.baseUrl);
@@ -36,6 +44,9 @@ export async function runCatalogSync(flags: CatalogSyncFlags, ctx: Context): Pro
   const pageSize = parseIntFlag(flags.pageSize ?? String(MAX_PAGE), '--page-size', 1, MAX_PAGE);
   const concurrency = parseIntFlag(flags.concurrency ?? '3', '--concurrency', 1, MAX_SYNC_CONCURRENCY);
   const g = ctx.globals;
+  const present = presenterFor(ctx);
+  present.checkKnown(SYNCED);
+  await checkOutputFile(catalogFile(ctx), 'the catalogue', { makeParents: true });
   const { syncCatalog } = await import('../../catalog/sync.js');
   const api = await ctx.api();
   const started = Date.now();
@@ -57,6 +68,8 @@ export async function runCatalogSync(flags: CatalogSyncFlags, ctx: Context): Pro
         : undefined,
     });
     spinner?.stop();
+    const seconds = (Date.now() - started) / 1000;
+    await present.result({ path: catalogFile(ctx), collections: result.collections, images: result.images, bytes: result.bytes, seconds, resumed: Boolean(result.resumed) }, SYNCED);
     if (!g.quiet) {
       const how = result.resumed ? ' (continued an interrupted sync)' : '';
       ctx.warn(
@@ -82,7 +95,9 @@ export async function runCatalogStatus(ctx: Context): Promise<void> {
     ...{ server: s.server, path: s.path, synced_at: s.synced_at, age: formatAge(s.age_ms), collections: s.collections, images: s.images },
     ...{ bytes: s.bytes, size: formatBytes(s.bytes), bytes_per_image: s.bytes_per_image, engine: s.engine },
   };
-  await writeObject(ctx.io, record, outputOptions(ctx, [], 'get'));
+  const present = presenterFor(ctx);
+  present.checkKnown(STATUS);
+  await present.one(record, STATUS);
 }
 
 export async function runCatalogPath(ctx: Context): Promise<void> {

@@ -1,16 +1,13 @@
 import type { Context } from '../context.js';
 import { parseDoi, parseCollectionRef } from '../../api/refs.js';
-import { Collection } from '../../api/schemas.js';
 import { parseLimit, parsePositiveInt } from '../parse.js';
 import { NotFoundError } from '../../errors.js';
 import { parseWhere, matchesWhere, type WhereClause } from '../../filter/where.js';
-import { writeObject, writeRecords } from '../../output/format.js';
-import { COLLECTION_COLUMNS, fieldUses, outputOptions } from './columns.js';
+import { COLLECTIONS } from './shapes.js';
 import { findCollectionsByDoi } from '../doi-lookup.js';
-import { checkFields } from '../field-check.js';
-import { ListTally, notify, showingOf } from '../list-notice.js';
-import { printFieldNames, sampleOnce } from './fields.js';
+import { sampleOnce } from '../../output/fields.js';
 import { countedWait } from '../../output/progress-wait.js';
+import { presenterFor } from '../present.js';
 
 export interface CollectionsListFlags {
   doi?: string;
@@ -21,8 +18,6 @@ export interface CollectionsListFlags {
   where?: string[];
   cache?: boolean;
 }
-
-const DECLARED = Object.keys(Collection.shape);
 
 /** `--name` is an exact match and `--owner` an id; both re-checked here since the server may ignore them. */
 function localFilter(flags: { name?: string; owner?: number; where: WhereClause[] }) {
@@ -40,39 +35,39 @@ export async function runCollectionsList(flags: CollectionsListFlags, ctx: Conte
   const owner = parsePositiveInt(flags.owner, '--owner');
   const where = parseWhere(flags.where ?? []);
   const keep = localFilter({ name: flags.name, owner, where });
-  const fmt = outputOptions(ctx, COLLECTION_COLUMNS, 'list');
-  const uses = fieldUses(ctx, where);
+  const present = presenterFor(ctx);
   const max = all ? Infinity : (limit ?? 100);
 
   if (doi !== undefined) {
     const found = await findCollectionsByDoi(doi, ctx, { useCache: flags.cache !== false });
-    if (ctx.globals.listFields) return printFieldNames(ctx, found, DECLARED);
-    checkFields(uses, found, DECLARED);
+    if (ctx.globals.listFields) return present.fieldNames(found, COLLECTIONS);
+    present.check(found, COLLECTIONS, where);
     const kept = found.filter(keep);
-    if (kept.length === 0) throw new NotFoundError(`no collection has DOI ${doi}`);
-    const shown = await writeRecords(ctx.io, kept.slice(0, max), fmt);
-    if (shown < kept.length) notify(ctx, showingOf(shown, kept.length));
+    if (kept.length === 0) {
+      const more = flags.name !== undefined || owner !== undefined || where.length > 0;
+      throw new NotFoundError(more ? `no collection with DOI ${doi} matches the other filters (${found.length} with that DOI)` : `no collection has DOI ${doi}`);
+    }
+    await present.list(kept.slice(0, max), COLLECTIONS, { limit: max, total: () => kept.length });
     return;
   }
   const api = await ctx.api();
   if (ctx.globals.listFields) {
-    return printFieldNames(ctx, await sampleOnce(api.listCollections({ limit: 100, signal: ctx.signal })), DECLARED);
+    return present.fieldNames(await sampleOnce(api.listCollections({ limit: 100, signal: ctx.signal })), COLLECTIONS);
   }
-  const tally = new ListTally();
+  let total: number | undefined;
   const items = api.listCollections({
     limit,
     all,
     query: { name: flags.name, owner },
     filter: keep as (c: never) => boolean,
     onPage: (page) => {
-      if (tally.count === undefined) checkFields(uses, page.results, DECLARED);
-      tally.onPage(page);
+      if (total === undefined) present.check(page.results, COLLECTIONS, where);
+      total = page.count;
     },
     signal: ctx.signal,
   });
-  const shown = await writeRecords(ctx.io, countedWait(ctx, 'listing collections', items), fmt);
   const filtered = where.length > 0 || flags.name !== undefined || owner !== undefined;
-  notify(ctx, tally.notice(shown, max, filtered));
+  await present.list(countedWait(ctx, 'listing collections', items), COLLECTIONS, { limit: max, total: () => total, filtered });
 }
 
 export async function runCollectionsGet(ref: string, ctx: Context, web = false): Promise<void> {
@@ -83,7 +78,8 @@ export async function runCollectionsGet(ref: string, ctx: Context, web = false):
   }
   const api = await ctx.api();
   const collection = await api.getCollection(parsed, ctx.signal);
-  if (ctx.globals.listFields) return printFieldNames(ctx, [collection], DECLARED);
-  checkFields(fieldUses(ctx, []), [collection], DECLARED);
-  await writeObject(ctx.io, collection, outputOptions(ctx, COLLECTION_COLUMNS, 'get'));
+  const present = presenterFor(ctx);
+  if (ctx.globals.listFields) return present.fieldNames([collection], COLLECTIONS);
+  present.check([collection], COLLECTIONS);
+  await present.one(collection, COLLECTIONS);
 }

@@ -5,10 +5,12 @@ import { parseWhere, type WhereClause } from '../../filter/where.js';
 import { LockMismatchError, MAX_DOWNLOAD_CONCURRENCY, prepareDownload, type DownloadEvent, type DownloadResult, type Selection } from '../../download/download-selection.js';
 import type { Shard } from '../../download/plan.js';
 import { selectFromCatalog, wantsCatalog } from '../catalog-selection.js';
+import { presenterFor } from '../present.js';
 import type { Collection, Image } from '../../api/schemas.js';
 import { withWait } from '../../output/progress-wait.js';
 import { barProgress, type DownloadBar } from '../../output/download-bar.js';
 import { planSize, printDownloadPlan, reportDownload } from '../../output/download-report.js';
+import { listDifferences, throwOnFailure } from '../download-outcome.js';
 import { s3SessionOptions } from '../s3-session.js';
 import { parseIntFlag } from '../parse.js';
 
@@ -26,9 +28,6 @@ export interface DownloadFlags {
   force?: boolean;
 }
 
-/** Differences listed one per line before "… and N more". */
-const MAX_LISTED = 20;
-
 function parseShard(value: string | undefined): Shard | undefined {
   if (value === undefined) return undefined;
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
@@ -44,16 +43,11 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
   const maxImages = parseIntFlag(flags.maxImages, '--max-images', 1, Number.MAX_SAFE_INTEGER);
   const concurrency = parseIntFlag(flags.concurrency, '--concurrency', 1, MAX_DOWNLOAD_CONCURRENCY) ?? 6;
   const fromCatalog = rawRefs.length === 0;
-  if (fromCatalog && !wantsCatalog(flags) && (flags.where ?? []).length === 0) {
-    throw new UsageError('nothing to download: give refs, or select from the catalogue with --search, --where or --basic');
-  }
-  if (!fromCatalog && wantsCatalog(flags)) {
-    throw new UsageError('--search and --basic select from the whole catalogue; use them without refs');
-  }
   const g = ctx.globals;
   let bar: DownloadBar | undefined;
   const job = await prepareDownload({
     client: () => ctx.api(),
+    baseUrl: g.baseUrl,
     refs: rawRefs,
     where: flags.where,
     out: flags.out,
@@ -64,6 +58,8 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     force: flags.force,
     lock: flags.lock,
     frozen: flags.frozen,
+    lockSelection: { refs: rawRefs, where: flags.where ?? [], search: flags.search ?? null, basic: Boolean(flags.basic), max_images: maxImages ?? null },
+    offline: g.offline,
     dryRun: flags.dryRun,
     retries: g.retries,
     retryBaseMs: ctx.retryBaseMs,
@@ -77,9 +73,14 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     },
   });
   try {
-    const plan = await (fromCatalog
-      ? job.plan(await catalogSelection(flags, parseWhere(flags.where ?? []), maxImages, ctx))
-      : withWait(ctx, `listing the images of ${rawRefs.join(' ')}`, () => job.plan())
+    // A version-2 lock with --frozen is the plan (issue 19): no refs needed, no API asked unless a file is missing.
+    const installing = job.lockVersion === 2;
+    if (!installing) checkSelection(rawRefs, flags, job.lockVersion !== undefined);
+    const plan = await (installing
+      ? withWait(ctx, `checking ${flags.dryRun ? 'the plan' : (flags.out ?? '')} against the lock ${flags.lock ?? ''}`, () => job.plan())
+      : fromCatalog
+        ? job.plan(await catalogSelection(flags, parseWhere(flags.where ?? []), maxImages, ctx))
+        : withWait(ctx, `listing the images of ${rawRefs.join(' ')}`, () => job.plan())
     ).catch((err: unknown) => {
       if (err instanceof LockMismatchError) listDifferences(err.differences, ctx);
       throw err;
@@ -93,15 +94,25 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
   }
 }
 
-function listDifferences(diffs: string[], ctx: Context): void {
-  for (const d of diffs.slice(0, MAX_LISTED)) ctx.warn(d);
-  if (diffs.length > MAX_LISTED) ctx.warn(`… and ${diffs.length - MAX_LISTED} more`);
+/** Refs, or a catalogue selection; a version-1 lock records no file URLs, so it needs the refs. */
+function checkSelection(refs: string[], flags: DownloadFlags, frozenV1: boolean): void {
+  if (refs.length === 0 && frozenV1) {
+    throw new UsageError(`the lock ${flags.lock} is version 1, which records no file URLs: give the refs it was made from`, {
+      hint: 'or run once with --lock and without --frozen to rewrite it as version 2, which installs alone',
+    });
+  }
+  if (refs.length === 0 && !wantsCatalog(flags) && (flags.where ?? []).length === 0) {
+    throw new UsageError('nothing to download: give refs, or select from the catalogue with --search, --where or --basic');
+  }
+  if (refs.length > 0 && wantsCatalog(flags)) {
+    throw new UsageError('--search and --basic select from the whole catalogue; use them without refs');
+  }
 }
 
 /** Images of the catalogue selection with their collections; one without a catalogued collection is skipped with a notice. */
 async function catalogSelection(flags: DownloadFlags, where: WhereClause[], max: number | undefined, ctx: Context): Promise<Selection> {
   const chosen: { image: Image; collection: Collection }[] = [];
-  for (const { image, collection } of await selectFromCatalog(flags, where, max, ctx)) {
+  for (const { image, collection } of await selectFromCatalog(flags, where, max, ctx, presenterFor(ctx).whereOnly())) {
     if (collection) chosen.push({ image: image as Image, collection: collection as Collection });
     else ctx.warn(`image ${String(image.id)}: its collection is not in the catalogue; skipped (run \`neurovault catalog sync\`)`);
   }
@@ -114,25 +125,4 @@ function startBar(e: Extract<DownloadEvent, { type: 'start' }>, ctx: Context): D
   const n = e.collections;
   ctx.warn(`downloading ${e.images} image(s), ${planSize(e)}, from ${n} collection${n === 1 ? '' : 's'} into ${e.out}${again}`);
   return barProgress(ctx, { label: 'downloading', files: e.images, bytes: e.unknownSizes ? undefined : e.bytes, rechecks: e.rechecks });
-}
-
-/** The exit status of a finished run: interrupted (130/143), server down (1), failures (1, or 5 for --frozen sha256). */
-function throwOnFailure(result: DownloadResult, lockFile: string | undefined, signal: AbortSignal): void {
-  const { outcome, failures } = result;
-  if (outcome.interrupted) {
-    const reason: unknown = signal.reason;
-    throw reason instanceof InterruptedError ? reason : new InterruptedError();
-  }
-  if (outcome.serverDown !== undefined) {
-    throw new CliError(`the server appears to be down: ${outcome.serverDown}`, {
-      exitCode: ExitCode.failure,
-      hint: 'finished files are kept and *.part files resume; run the same command again later',
-    });
-  }
-  if (failures.length) {
-    const integrity = failures.filter((f) => f.integrity).length;
-    if (integrity > 0) throw new PartialFailureError(`${integrity} file(s) differ from the lock ${lockFile ?? ''} (--frozen)`, ExitCode.integrity);
-    const of = result.plan.items.length + result.plan.unavailable.length;
-    throw new PartialFailureError(`${failures.length} of ${of} image(s) failed; the others are in place`);
-  }
 }

@@ -1,17 +1,17 @@
 import type { Context } from '../context.js';
 import { parseCollectionRef, parseImageRef } from '../../api/refs.js';
-import { AtlasImage, Collection, NidmStatisticMap, StatisticMap, type Image } from '../../api/schemas.js';
+import type { Collection, Image } from '../../api/schemas.js';
 import type { NeuroVaultClient } from '../../api/client.js';
 import { parseLimit } from '../parse.js';
 import { collectionFields, matchesWhere, parseWhere, type WhereClause } from '../../filter/where.js';
-import { writeObject, writeRecords } from '../../output/format.js';
+import { withRelated } from '../../output/format.js';
+import { sampleOnce } from '../../output/fields.js';
+import type { Presenter } from '../../output/presenter.js';
 import { UsageError } from '../../errors.js';
 import { selectFromCatalog, wantsCatalog } from '../catalog-selection.js';
-import { IMAGE_COLUMNS, fieldUses, outputOptions } from './columns.js';
-import { checkFields, type FieldUse } from '../field-check.js';
-import { ListTally, notify } from '../list-notice.js';
-import { printFieldNames, sampleOnce } from './fields.js';
+import { IMAGES } from './shapes.js';
 import { countedWait } from '../../output/progress-wait.js';
+import { presenterFor } from '../present.js';
 
 export interface ImagesListFlags {
   collection?: string;
@@ -22,81 +22,68 @@ export interface ImagesListFlags {
   all?: boolean;
 }
 
-const DECLARED = [...new Set([StatisticMap, AtlasImage, NidmStatisticMap].flatMap((s) => Object.keys(s.shape)))];
-const COLLECTION_DECLARED = Object.keys(Collection.shape);
-const COLLECTION_PREFIX = 'collection.';
-
 export async function runImagesList(flags: ImagesListFlags, ctx: Context): Promise<void> {
   const { limit, all } = parseLimit(flags);
   const collection = flags.collection === undefined ? undefined : parseCollectionRef(flags.collection);
   const where = parseWhere(flags.where ?? []);
+  const present = presenterFor(ctx);
+  const max = all ? Infinity : (limit ?? 100);
   if (wantsCatalog(flags)) {
     if (collection) throw new UsageError('--search and --basic select from the whole catalogue; drop --collection');
-    const selected = await selectFromCatalog(flags, where, all ? undefined : (limit ?? 100), ctx);
-    await writeRecords(ctx.io, selected.map((s) => s.image), outputOptions(ctx, IMAGE_COLUMNS, 'list'));
+    const selected = await selectFromCatalog(flags, where, all ? undefined : max, ctx, present);
+    const records = selected.map((s) => withRelated(s.image, { collection: s.collection }));
+    if (ctx.globals.listFields) return present.fieldNames(records.slice(0, 100), IMAGES);
+    await present.list(records, IMAGES, { limit: max, filtered: true });
     return;
   }
   const api = await ctx.api();
-  if (ctx.globals.listFields) {
-    const first = collection ? api.collectionImages(collection, { signal: ctx.signal }) : api.listImages({ signal: ctx.signal });
-    return printFieldNames(ctx, await sampleOnce(first), DECLARED);
-  }
-  // `collection.<field>` is checked against the first collection fetched, the rest against the first page.
-  const uses = fieldUses(ctx, where);
-  const imageUses = uses.filter((u) => !u.field.startsWith(COLLECTION_PREFIX) || !collectionFields(where));
-  const collectionUses = uses
-    .filter((u) => u.field.startsWith(COLLECTION_PREFIX) && collectionFields(where))
-    .map((u) => ({ ...u, field: u.field.slice(COLLECTION_PREFIX.length) }));
-  const tally = new ListTally();
+  const source = (opts: Parameters<NeuroVaultClient['listImages']>[0]) =>
+    collection ? api.collectionImages(collection, opts) : api.listImages(opts);
+  if (ctx.globals.listFields) return present.fieldNames(await sampleOnce(source({ signal: ctx.signal })), IMAGES);
+  // Own fields are checked against the first page, `collection.<field>` against the first collection fetched.
+  let total: number | undefined;
   const opts = {
     signal: ctx.signal,
     onPage: (page: { results: readonly object[]; count: number }) => {
-      if (tally.count === undefined) checkFields(imageUses, page.results, DECLARED);
-      tally.onPage(page);
+      if (total === undefined) present.check(page.results, IMAGES, where.filter((c) => !c.field.startsWith('collection.')));
+      total = page.count;
     },
   };
-  const max = all ? Infinity : (limit ?? 100);
+  const related = collectionFields(where) || present.wantsRelated('collection');
   // /api/images/ has no server-side filters (API.md §3): every --where is applied here.
-  const source =
-    where.length === 0
-      ? collection
-        ? api.collectionImages(collection, { limit, all, ...opts })
-        : api.listImages({ limit, all, ...opts })
-      : filtered(
-          api,
-          collection ? api.collectionImages(collection, { all: true, ...opts }) : api.listImages({ all: true, ...opts }),
-          where,
-          max,
-          collectionUses,
-        );
-  const shown = await writeRecords(ctx.io, countedWait(ctx, 'listing images', source), outputOptions(ctx, IMAGE_COLUMNS, 'list'));
-  notify(ctx, tally.notice(shown, max, where.length > 0));
+  const images =
+    !related && where.length === 0
+      ? source({ limit, all, ...opts })
+      : filtered(api, source({ all: true, ...opts }), where, max, related ? present : undefined);
+  await present.list(countedWait(ctx, 'listing images', images), IMAGES, { limit: max, total: () => total, filtered: where.length > 0 });
 }
 
-/** Applies --where, fetching each image's collection once when a `collection.<field>` is used. */
+/**
+ * Applies --where and attaches each image's collection (fetched once per collection) when a
+ * `collection.<field>` is filtered on or shown; `present` checks those fields against the first one.
+ */
 export async function* filtered(
   api: NeuroVaultClient,
   images: AsyncIterable<Image>,
   where: WhereClause[],
   max: number,
-  collectionUses: FieldUse[] = [],
+  present?: Presenter,
 ): AsyncGenerator<Image> {
-  const needCollection = collectionFields(where);
   const collections = new Map<number, Promise<Collection>>();
   let emitted = 0;
   for await (const image of images) {
     let collection: Collection | undefined;
-    if (needCollection && typeof image.collection_id === 'number') {
+    if (present && typeof image.collection_id === 'number') {
       const id = image.collection_id;
       if (!collections.has(id)) {
         const fetched = api.getCollection({ kind: 'id', id });
-        if (collections.size === 0) checkFields(collectionUses, [await fetched], COLLECTION_DECLARED);
+        if (collections.size === 0) present.check([], IMAGES, where.filter((c) => c.field.startsWith('collection.')), { collection: [await fetched] });
         collections.set(id, fetched);
       }
       collection = await collections.get(id)!;
     }
     if (!matchesWhere(image, where, collection)) continue;
-    yield image;
+    yield present ? withRelated(image, { collection }) : image;
     if (++emitted >= max) return;
   }
 }
@@ -109,7 +96,13 @@ export async function runImagesGet(ref: string, ctx: Context, web = false): Prom
   }
   const api = await ctx.api();
   const image = await api.getImage(parsed, ctx.signal);
-  if (ctx.globals.listFields) return printFieldNames(ctx, [image], DECLARED);
-  checkFields(fieldUses(ctx, []), [image], DECLARED);
-  await writeObject(ctx.io, image, outputOptions(ctx, IMAGE_COLUMNS, 'get'));
+  const present = presenterFor(ctx);
+  if (ctx.globals.listFields) return present.fieldNames([image], IMAGES);
+  if (present.wantsRelated('collection') && typeof image.collection_id === 'number') {
+    const collection = await api.getCollection({ kind: 'id', id: image.collection_id }, ctx.signal);
+    present.check([image], IMAGES, [], { collection: [collection] });
+    return present.one(withRelated(image, { collection }), IMAGES);
+  }
+  present.check([image], IMAGES);
+  await present.one(image, IMAGES);
 }

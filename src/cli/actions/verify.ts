@@ -5,9 +5,15 @@ import { verifyDownload, type Mismatch, type VerifyEvent } from '../../download/
 import { barProgress, type DownloadBar } from '../../output/download-bar.js';
 import { formatBytes, formatSeconds } from '../../output/units.js';
 import { s3SessionOptions } from '../s3-session.js';
+import type { RecordShape } from '../../output/presenter.js';
+import { presenterFor } from '../present.js';
+
+const VERIFIED: RecordShape = { noun: ['check', 'checks'], defaults: [], declared: ['dir', 'checked', 'ok', 'mismatches'] };
 
 /** `verify [dir]`: the library re-hashes; mismatches and the summary go to stderr, `-o json` to stdout. */
 export async function runVerify(dir: string, ctx: Context): Promise<void> {
+  const present = presenterFor(ctx);
+  present.checkKnown(VERIFIED);
   const started = Date.now();
   const g = ctx.globals;
   let bar: DownloadBar | undefined;
@@ -26,10 +32,7 @@ export async function runVerify(dir: string, ctx: Context): Promise<void> {
     const took = `${formatBytes(result.bytes)} in ${formatSeconds(Date.now() - started)}`;
     ctx.warn(`verified ${checked} file(s), ${took}: ${result.ok} ok, ${mismatches.length} mismatched`);
   }
-  if (g.output === 'json' || g.output === 'ndjson') {
-    const summary = { dir: result.dir, checked, ok: result.ok, mismatches };
-    ctx.io.stdout.write(`${JSON.stringify(summary, null, g.output === 'json' ? 2 : undefined)}\n`);
-  }
+  await present.result({ dir: result.dir, checked, ok: result.ok, mismatches }, VERIFIED);
   if (mismatches.length) {
     throw new PartialFailureError(`${mismatches.length} of ${checked} file(s) do not match ${MANIFEST_FILE}`, ExitCode.integrity);
   }

@@ -7,12 +7,15 @@ import { tryImageRef, type ImageRef } from '../../api/refs.js';
 import type { Vec3 } from '../../view/affine.js';
 import { DISPLAYS, chooseDisplay, terminalColumns, type Display } from '../../view/terminal.js';
 import { writeFileAtomic } from '../../util/write-file-atomic.js';
+import { checkOutputFile } from '../../util/output-path.js';
 import { readVolumeFile } from '../../view/volume.js';
 import { volumeStats } from '../../view/stats.js';
 import { buildModel, describe } from '../../view/model.js';
 import * as compose from '../../view/compose.js';
 import { pngOf } from '../../view/render-png.js';
 import { terminalLine } from '../../util/terminal-text.js';
+import type { RecordShape } from '../../output/presenter.js';
+import { presenterFor } from '../present.js';
 
 export interface ViewFlags {
   cut?: string;
@@ -23,6 +26,11 @@ export interface ViewFlags {
 
 /** NeuroVault map types drawn with the diverging colour map even when they hold no negative value. */
 const STATISTIC_MAP = /^(t|z|f|chi squared) map$/i;
+const VIEWED: RecordShape = {
+  noun: ['map', 'maps'],
+  defaults: [],
+  declared: ['file', 'title', 'format', 'dims', 'volumes', 'datatype', 'affine', 'affine_source', 'space', 'min', 'max', 'peak', 'cut', 'threshold', 'vmax', 'colour_map'],
+};
 
 interface Settings {
   cut?: Vec3;
@@ -54,9 +62,6 @@ function parseSettings(flags: ViewFlags, colour: boolean, ctx: Context): Setting
   }
   if (flags.png !== undefined && flags.png.trim() === '') throw new UsageError('--png needs a file name');
   const g = ctx.globals;
-  if (g.outputExplicit && g.output !== 'json' && g.output !== 'ndjson') {
-    throw new UsageError(`view prints a picture; -o takes json or ndjson here, not ${g.output}`);
-  }
   // Colour follows stdout here (the picture is data), so NO_COLOR, TERM=dumb and --no-color are read
   // directly rather than through the global colour setting, which follows stderr.
   const allowed = colour && ctx.env.NO_COLOR === undefined && ctx.env.TERM !== 'dumb';
@@ -77,7 +82,10 @@ async function resolveSource(input: string): Promise<{ file: string } | { ref: I
 }
 
 export async function runView(input: string, flags: ViewFlags, colour: boolean, ctx: Context): Promise<void> {
+  const present = presenterFor(ctx);
+  present.checkKnown(VIEWED);
   const settings = parseSettings(flags, colour, ctx);
+  if (settings.png !== undefined) await checkOutputFile(settings.png, '--png');
   const source = await resolveSource(input);
   let file: string;
   let title: string;
@@ -113,10 +121,7 @@ export async function runView(input: string, flags: ViewFlags, colour: boolean, 
     await writeFileAtomic(settings.png, image.png);
     if (!g.quiet) ctx.warn(`wrote ${settings.png} (${image.width}×${image.height} pixels)`);
   }
-  if (g.output === 'json' || g.output === 'ndjson') {
-    ctx.io.stdout.write(`${JSON.stringify({ file, ...describe(model) }, null, g.output === 'json' ? 2 : undefined)}\n`);
-    return;
-  }
+  if (g.outputExplicit) return present.result({ file, ...describe(model) }, VIEWED);
   if (settings.png !== undefined) return;
 
   const columns = terminalColumns(ctx.io.stdout, ctx.env);

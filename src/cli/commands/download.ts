@@ -25,8 +25,8 @@ export function registerDownload(program: Command, ctx: Context): void {
     // aws-cli's spelling, as `s3 cp` accepts both.
     .addOption(new Option('--dryrun').hideHelp())
     .option('--shard <i/n>', 'only images whose id mod n is i (split one download across n machines)')
-    .option('--lock <file>', 'write ids, modify_date, bytes and sha256 of everything downloaded to this lock file')
-    .option('--frozen', 'with --lock: fail (exit 5) if anything differs from the lock instead of rewriting it')
+    .option('--lock <file>', 'write what was downloaded (ids, file URLs, modify_date, bytes, sha256 of files and metadata) to this lock file')
+    .option('--frozen', 'with --lock: install exactly the lock (refs optional, no request for what is in place); exit 5 on any difference')
     .option('--force', 'fetch every file again, even those that verify')
     .addHelpText(
       'after',
@@ -42,12 +42,17 @@ Examples:
   $ neurovault download 10.1016/j.neurobiolaging.2012.11.002 --where 'map_type=T map' --dry-run
   $ neurovault download 1952 --shard $SLURM_ARRAY_TASK_ID/8 --lock nv.lock --frozen
   $ neurovault download --search "n-back" --where 'map_type=T map' --basic --max-images 100
+  $ neurovault download --lock nv.lock --frozen --out data/ --quiet     # CI: see docs/ci.md
 
 Without refs, --search, --where and --basic select from the whole server through the local catalogue.
 ${SELECTION_HELP}
 
+With --frozen, a lock written by this version (lockfileVersion 2) is the whole plan: every file is hashed
+once against it and only what is missing or damaged is fetched, so a complete folder needs no request at
+all (and works with --offline or while the API is down).
+
 Exit codes: 0 all done, 1 some failed (listed on stderr), 2 bad refs or flags, 5 --frozen mismatch,
-130 interrupted (*.part files kept for the next run).`,
+6 --offline and something is missing, 130 interrupted (*.part files kept for the next run).`,
     )
     .action(async (refs: string[], { dryrun, ...flags }: DownloadFlags & { dryrun?: boolean }) => {
       const { runDownload } = await import('../actions/download.js');

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { getPath } from '../output/format.js';
+import { getPath } from './format.js';
 
 /** A field name the user typed, and the flag it came from (for the message). */
 export interface FieldUse {
@@ -47,7 +47,7 @@ export function suggest(field: string, names: readonly string[]): string[] {
 }
 
 // Damerau-Levenshtein (optimal string alignment): a swapped pair of letters is one typo.
-function distance(a: string, b: string): number {
+export function distance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
@@ -59,4 +59,14 @@ function distance(a: string, b: string): number {
     }
   }
   return d[a.length]![b.length]!;
+}
+
+/** The first records of a list, as what `--fields` and the field checks judge by. */
+export async function sampleOnce<T extends object>(items: AsyncIterable<T>, max = 100): Promise<T[]> {
+  const sample: T[] = [];
+  for await (const item of items) {
+    sample.push(item);
+    if (sample.length >= max) break;
+  }
+  return sample;
 }
