@@ -68,7 +68,7 @@ function assertComplete(nv: Standin, out: string, collectionId: number, ids: num
     assert.deepEqual(JSON.parse(readFileSync(join(out, `collection_${collectionId}/image_${id}_metadata.json`), 'utf8')), nv.image(id));
   }
   assert.deepEqual(JSON.parse(readFileSync(join(out, `collection_${collectionId}/collection_metadata.json`), 'utf8')), nv.collection(collectionId));
-  assert.deepEqual(walk(out).filter((f) => f.endsWith('.part') || f.includes('.tmp-') || f.endsWith('.lock')), []);
+  assert.deepEqual(walk(out).filter((f) => f.endsWith('.part') || f.includes('.tmp-') || f.endsWith('.nvpart') || f.endsWith('.lock')), []);
 }
 
 const imageIds = (nv: Standin, collectionId: number) => nv.store.imagesOf(nv.store.collections.get(collectionId)!).map((i) => i.id);

@@ -3,13 +3,19 @@
 // no raw control character on the terminal.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Transport } from '../src/http/transport.js';
 import { DeadlineError } from '../src/http/errors.js';
 import { startHostile, type HostileHandler, type HostileServer } from './hostile/server.js';
+import { startRaw } from './hostile/raw.js';
+import { runCli } from './helpers/run-cli.js';
+import { indexDir } from '../src/api/doi-index.js';
 import {
   SECRET,
   assertSafeOutput,
@@ -415,5 +421,132 @@ describe('the sanitiser and the redaction funnel (units)', () => {
     for (let i = 0; i < 1_000_000; i++) deep = [deep];
     assert.equal(nestedDeeperThan(deep), true);
     assert.equal(nestedDeeperThan({ a: [{ b: { c: [1, 2, { d: null }] } }] }), false);
+  });
+});
+
+describe('hostile server: 1xx interim answers (issue 16, item 5)', () => {
+  for (const kind of ['103 Early Hints', '102 Processing', '103 then 102']) {
+    test(`${kind} before a gzip JSON answer is skipped`, async () => {
+      const srv = await hostile((_q, res) => {
+        if (kind.startsWith('103')) res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+        if (kind.includes('102')) res.writeProcessing();
+        const gz = gzipSync(JSON.stringify(collectionRow(1, { name: 'after the hints' })));
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': String(gz.length) });
+        res.end(gz);
+      });
+      const r = await runAgainst(srv, ['collections', 'get', '1', '-o', 'json']);
+      assert.equal(r.code, 0, r.stderr);
+      assertSafeOutput(r, assert);
+      assert.equal(JSON.parse(r.stdout).name, 'after the hints');
+      assert.equal(srv.requests.length, 1, 'answered at the first attempt');
+    });
+  }
+});
+
+describe('hostile server: broken HTTP and broken gzip (issue 16, item 6)', () => {
+  const json = JSON.stringify(collectionRow(1));
+  const chunked = (size: string) =>
+    `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${size}\r\n${json}\r\n0\r\n\r\n`;
+  const cases: [string, () => string][] = [
+    ['a chunk size "zz"', () => chunked('zz')],
+    ['a chunk size "-5"', () => chunked('-5')],
+    ['a chunk size of 20 hex digits', () => chunked('f'.repeat(20))],
+    [
+      'Content-Encoding: gzip on a body that is not gzip',
+      () => `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: ${json.length}\r\n\r\n${json}`,
+    ],
+  ];
+  for (const [what, answer] of cases) {
+    test(`${what}: one line "broken response", exit 1, retried`, async () => {
+      const srv = await startRaw(answer);
+      try {
+        const r = await runCli(['--base-url', srv.url, '--retries', '2', 'collections', 'get', '1'], { timeoutMs: 20_000, env: { NEUROVAULT_TOKEN: SECRET } });
+        assert.equal(r.code, 1, r.stderr);
+        assertSafeOutput(r, assert);
+        const lines = errorLines(r);
+        assert.equal(lines.length, 1, r.stderr);
+        assert.match(lines[0]!, /^neurovault: GET http:\/\/127\.0\.0\.1:\d+\/api\/collections\/1\/: the server sent a broken response \(.+\)$/);
+        assert.equal(srv.requests.length, 3, 'a broken answer is retried like a reset connection');
+      } finally {
+        await srv.close();
+      }
+    });
+  }
+});
+
+describe('hostile cache: the DOI index is checked like an answer (issue 16, item 7)', () => {
+  const DOI = '10.1234/cached';
+  const good = collectionRow(5, { DOI, name: 'from the server' });
+  /** A server that honours ?DOI= and knows one collection. */
+  const doiServer = () =>
+    hostile((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/api/collections/') {
+        const hit = url.searchParams.get('DOI') === DOI && !url.searchParams.get('offset');
+        return sendJson(res, page(hit ? [good] : [], hit ? 1 : 0));
+      }
+      sendJson(res, { detail: 'Not found.' }, 404);
+    });
+  async function poison(cache: string, baseUrl: string, record: Record<string, unknown>): Promise<void> {
+    const dir = indexDir(join(cache, 'neurovault-cli'), baseUrl);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'meta.json'), JSON.stringify({ v: 2, baseUrl, createdAt: Date.now(), collections: 1 }));
+    const bucket = createHash('sha1').update(DOI).digest('hex').slice(0, 2);
+    await writeFile(join(dir, `${bucket}.tsv`), `${DOI}\t${JSON.stringify(record)}\n`);
+  }
+  const poisons: [string, Record<string, unknown>][] = [
+    ['an id that is a shell command', collectionRow(2, { id: '2; rm -rf ~', DOI })],
+    ['a record with another DOI', collectionRow(3, { DOI: '10.9999/other', name: 'not this one' })],
+    ['an id that is a path', collectionRow(4, { id: '../../../../PWNED', DOI })],
+  ];
+  for (const [what, record] of poisons) {
+    test(`${what}: ignored with one notice, the server answers, the next run has no notice`, async () => {
+      const srv = await doiServer();
+      const cache = mkdtempSync(join(tmpdir(), 'nv-doi-cache-'));
+      try {
+        await poison(cache, srv.url, record);
+        const env = { XDG_CACHE_HOME: cache };
+        const r = await runAgainst(srv, ['collections', 'list', '--doi', DOI, '-o', 'json'], { env });
+        assert.equal(r.code, 0, r.stderr);
+        assertSafeOutput(r, assert);
+        assert.deepEqual(JSON.parse(r.stdout).map((c: { id: unknown }) => c.id), [5]);
+        assert.equal(r.stderr.match(/cached collection index was damaged/g)?.length, 1, r.stderr);
+        const again = await runAgainst(srv, ['collections', 'list', '--doi', DOI, '-o', 'json'], { env });
+        assert.equal(again.code, 0, again.stderr);
+        assert.doesNotMatch(again.stderr, /damaged/);
+        const dl = await runAgainst(srv, ['download', DOI, '--out', join(cache, 'dl'), '--no-progress'], { env: { XDG_CACHE_HOME: cache } });
+        assertSafeOutput(dl, assert);
+        assert.ok(!srv.requests.some((q) => q.path.includes('PWNED') || q.path.includes('rm')), srv.requests.map((q) => q.path).join(' '));
+      } finally {
+        rmSync(cache, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+describe('hostile server: auth login through a redirect (issue 16, item 8)', () => {
+  test("a redirect to another host is not a confirmation: exit 3, nothing saved, the token never sent there", async () => {
+    const elsewhere = await hostile((_q, res) => sendJson(res, { id: 7, username: 'anonymous-elsewhere' }));
+    const srv = await hostile((_q, res) => {
+      res.writeHead(302, { Location: `${elsewhere.url}/api/user/` });
+      res.end();
+    });
+    const config = mkdtempSync(join(tmpdir(), 'nv-auth-redirect-'));
+    try {
+      const r = await runCli(['--base-url', srv.url, 'auth', 'login', '--with-token'], {
+        input: `${SECRET}\n`,
+        timeoutMs: 20_000,
+        env: { XDG_CONFIG_HOME: config },
+      });
+      assert.equal(r.code, 3, r.stderr);
+      assertSafeOutput(r, assert);
+      assert.match(r.stderr, /not confirmed.*redirected to http:\/\/127\.0\.0\.1:\d+\/api\/user\/, another server/);
+      assert.doesNotMatch(r.stderr + r.stdout, /Logged in|token saved/);
+      assert.equal(srv.requests[0]?.headers.authorization, `Token ${SECRET}`);
+      assert.ok(elsewhere.requests.every((q) => q.headers.authorization === undefined), 'the token went to the other host');
+      assert.deepEqual(readdirSync(config), [], 'a config was written');
+    } finally {
+      rmSync(config, { recursive: true, force: true });
+    }
   });
 });

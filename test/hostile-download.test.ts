@@ -4,15 +4,15 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { link, mkdir, mkdtemp, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { runCli, type CliResult, type RunOptions } from './helpers/run-cli.js';
 import { sendJsonBody } from './hostile/server.js';
 import { niftiGz } from './standin/nifti-file.js';
-import { cutFirst, imageJson, send206, serveFile, startFakeNeuroVault, type FakeNeuroVault, type FakeOptions } from './hostile/download-server.js';
+import { cutFirst, imageJson, send206, serveFile, startFakeNeuroVault, type FakeNeuroVault, type FakeOptions, type FileHandler } from './hostile/download-server.js';
 
 let work: string;
 before(async () => {
@@ -336,5 +336,131 @@ describe('verify opens only regular files inside the folder', () => {
     assertOneLineErrors(r.stderr);
     assert.match(r.stderr, /\.\.\/outside\.nii\.gz.*outside/);
     assert.match(r.stderr, /\/etc\/passwd.*outside/);
+  });
+});
+
+describe('a shared folder with planted links, leftovers and locks (issue 16, items 1-4)', () => {
+  const one = { collections: [{ id: 1, images: [{ id: 101 }] }] };
+  const final = (out: string) => join(out, 'collection_1/image_101.nii.gz');
+  const stampOf = (iso: string) => Date.parse(iso) / 1000;
+  const MODIFIED = '2020-07-20T22:14:27.123456Z';
+
+  test('a .part that is a symbolic link is not written through; the file lands as a regular file', async () => {
+    await withServer(one, async (nv) => {
+      const out = freshOut();
+      await mkdir(join(out, 'collection_1'), { recursive: true });
+      const victim = join(work, 'victim-symlink.txt');
+      await writeFile(victim, 'precious');
+      await symlink(victim, `${final(out)}.part`);
+      const r = await cli(nv, ['download', '1', '--out', out]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(readFileSync(victim, 'utf8'), 'precious');
+      assert.ok(lstatSync(final(out)).isFile(), 'a regular file under the final name');
+      assert.deepEqual(readFileSync(final(out)), nv.collections.get(1)!.images[0]!.body);
+      assert.equal((await cli(nv, ['verify', out])).code, 0);
+    });
+  });
+
+  test('a .part that is a hard link to another file, stamped and tokened like ours, is not resumed into it', async () => {
+    await withServer(one, async (nv) => {
+      const out = freshOut();
+      const body = nv.collections.get(1)!.images[0]!.body;
+      await mkdir(join(out, 'collection_1'), { recursive: true });
+      const victim = join(work, 'victim-hardlink.bin');
+      await writeFile(victim, body.subarray(0, 20));
+      await link(victim, `${final(out)}.part`);
+      await utimes(victim, stampOf(MODIFIED), stampOf(MODIFIED));
+      await writeFile(`${final(out)}.part.resume`, JSON.stringify({ validator: `"v-${body.length}"`, total: body.length }));
+      const r = await cli(nv, ['download', '1', '--out', out]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(readFileSync(victim), body.subarray(0, 20), 'the other name still holds its 20 bytes');
+      assert.equal(nv.fileRequests()[0]?.headers.range, undefined, 'started over, no Range');
+      assert.deepEqual(readFileSync(final(out)), body);
+    });
+  });
+
+  test('a collection folder that is a link is refused by name (exit 1) and nothing is written through it', async () => {
+    await withServer(one, async (nv) => {
+      const out = freshOut();
+      const outside = join(work, `outside-${outCount}`);
+      await mkdir(out, { recursive: true });
+      await mkdir(outside, { recursive: true });
+      await symlink(outside, join(out, 'collection_1'));
+      const r = await cli(nv, ['download', '1', '--out', out]);
+      assert.equal(r.code, 1, r.stderr);
+      assertOneLineErrors(r.stderr);
+      assert.match(r.stderr, /refusing "collection_1": a symbolic link inside the destination folder/);
+      assert.deepEqual(readdirSync(outside), []);
+    });
+  });
+
+  test('verify lists a file reached through a linked collection folder as a mismatch (exit 5)', async () => {
+    await withServer(one, async (nv) => {
+      const out = freshOut();
+      assert.equal((await cli(nv, ['download', '1', '--out', out])).code, 0);
+      const moved = join(work, `moved-${outCount}`);
+      await rename(join(out, 'collection_1'), moved);
+      await symlink(moved, join(out, 'collection_1'));
+      const r = await cli(nv, ['verify', out]);
+      assert.equal(r.code, 5, r.stderr);
+      assert.match(r.stderr, /collection_1\/image_101\.nii\.gz \(image 101\): not checked: a symbolic link/);
+    });
+  });
+
+  test('a file answer with a broken chunk size is one "broken response" line per image, retried, exit 1', async () => {
+    const file: FileHandler = (req) => {
+      req.socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n');
+    };
+    await withServer({ ...one, file }, async (nv) => {
+      const out = freshOut();
+      const r = await cli(nv, ['download', '1', '--out', out, '--retries', '2']);
+      assert.equal(r.code, 1, r.stderr);
+      assertOneLineErrors(r.stderr);
+      assert.match(r.stderr, /image 101\b.*the server sent a broken response \(Invalid character in chunk size\) \(after 3 attempts\)/);
+      assert.equal(nv.fileRequests().length, 3);
+      assert.ok(!existsSync(final(out)));
+    });
+  });
+
+  async function lockFromTheFuture(out: string): Promise<string> {
+    await mkdir(out, { recursive: true });
+    const lock = join(out, 'manifest.jsonl.lock');
+    await writeFile(lock, 'otherhost:1');
+    const future = Date.now() / 1000 + 86_400;
+    await utimes(lock, future, future);
+    return lock;
+  }
+
+  test("another host's lock with a time a day ahead: the wait is bounded, says whose lock, exit 1 with how to remove it", async () => {
+    await withServer(one, async (nv) => {
+      const out = freshOut();
+      const lock = await lockFromTheFuture(out);
+      const r = await cli(nv, ['download', '1', '--out', out], { env: { NEUROVAULT_LOCK_WAIT_MS: '1500', NEUROVAULT_RETRY_BASE_MS: '5' }, timeoutMs: 15_000 });
+      assert.equal(r.code, 1, r.stderr);
+      assertOneLineErrors(r.stderr);
+      assert.match(r.stderr, /waiting for the lock: .*manifest\.jsonl\.lock is held by otherhost:1 \(its time is \d+ s in the future: clock skew\)/);
+      assert.match(r.stderr, /neurovault: gave up after \d+ s: .*held by otherhost:1/);
+      assert.ok(r.stderr.includes(`hint: if no neurovault run is writing to this folder any more, remove the lock: rm ${lock}`), r.stderr);
+      assert.ok(existsSync(final(out)), 'the file itself landed');
+    });
+  });
+
+  test('SIGTERM ends a lock wait at once (exit 143)', async () => {
+    await withServer(one, async (nv) => {
+      const out = freshOut();
+      await lockFromTheFuture(out);
+      const r = await cli(nv, ['download', '1', '--out', out], {
+        timeoutMs: 15_000,
+        onSpawn: (child) => {
+          let said = '';
+          child.stderr?.on('data', (b: Buffer) => {
+            said += b.toString();
+            if (said.includes('waiting for the lock')) child.kill('SIGTERM');
+          });
+        },
+      });
+      assert.equal(r.signal, null, 'ended by itself, not killed by the test timeout');
+      assert.equal(r.code, 143, r.stderr);
+    });
   });
 });

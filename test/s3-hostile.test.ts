@@ -2,7 +2,7 @@
 // in a child process, and assertions on what reached the wire, what was written, the exit code and stderr.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliResult, type RunOptions } from './helpers/run-cli.js';
@@ -122,7 +122,7 @@ describe('numbers from the server are checked', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /Size.*notanumber/);
     assert.equal(await exists(join(dest, 'x.bin')), false, 'nothing under the final name');
-    assert.equal(await exists(join(dest, 'x.bin.part')), false);
+    assert.deepEqual((await exists(dest)) ? (await readdir(dest)).filter((n) => n.endsWith('.nvpart')) : [], [], 'no temporary file left');
     assert.equal(srv.requests.filter((q) => q.method === 'GET' && !isListing(q.path)).length, 0, 'no GET of the object');
   });
 
@@ -305,5 +305,69 @@ describe('XML from the server', () => {
     // eslint-disable-next-line no-control-regex
     assert.doesNotMatch(r.stderr, /[\u0000-\u0008\u000b-\u001f\u007f]/, 'no control characters reach the terminal');
     assert.ok(r.stderr.length < 2_000, `stderr is ${r.stderr.length} characters`);
+  });
+});
+
+describe('temporary names and links in the destination (issue 16, items 1-3)', () => {
+  /** A bucket whose listing is `keys` and whose objects each hold their own key as the body. */
+  function ownBodies(keys: string[]): HostileHandler {
+    return (req, res) => {
+      if (isListing(req.url ?? '')) return sendXml(res, 200, listingXml({ objects: keys.map((key) => ({ key, size: String(`body of ${key}`.length) })) }));
+      const key = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/bkt\//, ''));
+      const body = `body of ${key}`;
+      res.writeHead(200, { 'Content-Length': String(body.length), ETag: '"e"' });
+      res.end(body);
+    };
+  }
+
+  test('a prefix holding x and x.part copies both, each with its own bytes', async () => {
+    const keys = ['p/image_101.nii.gz.part', 'p/image_101.nii.gz', 'p/a.txt', 'p/a.txt.part'];
+    const srv = await serve(ownBodies(keys));
+    const dest = join(work, 'with-parts');
+    const r = await nv(srv.url, ['s3', 'cp', '--recursive', 's3://bkt/p/', dest]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const key of keys) assert.equal(await readFile(join(dest, key.slice(2)), 'utf8'), `body of ${key}`, key);
+    assert.deepEqual((await readdir(dest)).sort(), keys.map((k) => k.slice(2)).sort(), 'nothing else left behind');
+  });
+
+  test('a planted <dest>.part link is never written through', async () => {
+    const srv = await serve(ownBodies(['p/a.txt']));
+    const dir = join(work, 'planted-part');
+    await mkdir(dir, { recursive: true });
+    const victim = join(work, 'planted-victim.txt');
+    await writeFile(victim, 'precious');
+    await symlink(victim, join(dir, 'got.txt.part'));
+    const r = await nv(srv.url, ['s3', 'cp', 's3://bkt/p/a.txt', join(dir, 'got.txt')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await readFile(victim, 'utf8'), 'precious');
+    assert.equal(await readFile(join(dir, 'got.txt'), 'utf8'), 'body of p/a.txt');
+    assert.ok((await lstat(join(dir, 'got.txt'))).isFile());
+  });
+
+  test('a folder link inside the destination is refused by name; the rest is copied, exit 1', async () => {
+    const srv = await serve(ownBodies(['p/dir/x.txt', 'p/ok.txt']));
+    const dest = join(work, 'linked-dir');
+    const outside = join(work, 'linked-dir-outside');
+    await mkdir(dest, { recursive: true });
+    await mkdir(outside, { recursive: true });
+    await symlink(outside, join(dest, 'dir'));
+    const r = await nv(srv.url, ['s3', 'cp', '--recursive', 's3://bkt/p/', dest]);
+    assert.equal(r.code, 1, r.stderr);
+    const lines = errorLines(r.stderr);
+    assert.equal(lines.length, 2, r.stderr);
+    assert.match(lines[0]!, /^neurovault: download failed: s3:\/\/bkt\/p\/dir\/x\.txt .*: refusing \S*linked-dir\/dir: a symbolic link/);
+    assert.match(lines[1]!, /^neurovault: cp: 1 transfer\(s\) failed$/);
+    assert.deepEqual(await readdir(outside), [], 'nothing written through the link');
+    assert.equal(await readFile(join(dest, 'ok.txt'), 'utf8'), 'body of p/ok.txt');
+  });
+
+  test('the destination folder itself may be a link', async () => {
+    const srv = await serve(ownBodies(['p/sub/x.txt']));
+    const real = join(work, 'real-dest');
+    await mkdir(real, { recursive: true });
+    await symlink(real, join(work, 'dest-link'));
+    const r = await nv(srv.url, ['s3', 'cp', '--recursive', 's3://bkt/p/', join(work, 'dest-link')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await readFile(join(real, 'sub/x.txt'), 'utf8'), 'body of p/sub/x.txt');
   });
 });

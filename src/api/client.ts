@@ -1,6 +1,7 @@
 import type * as z from 'zod';
 import type { Transport } from '../http/transport.js';
-import { ResponseShapeError } from '../http/errors.js';
+import { CrossOriginRedirectError, ResponseShapeError } from '../http/errors.js';
+import { AuthError } from '../errors.js';
 import { redactUrl } from '../http/redact.js';
 import { Collection, CollectionDoi, Image, MAX_COLLECTIONS, MAX_IMAGES, Page, User, type PageOf } from './schemas.js';
 import { collectionRefPath, imageRefPath, normalizeDoi, type CollectionRef, type ImageRef } from './refs.js';
@@ -98,8 +99,24 @@ export class NeuroVaultClient {
     });
   }
 
-  user(signal?: AbortSignal): Promise<User> {
-    return this.getJson(this.apiUrl('user'), User, signal);
+  /**
+   * The token's owner. Only an answer to a request that carried the token counts: a redirect to another
+   * origin (where the transport never sends it) would bring back an anonymous answer that proves nothing
+   * about the token, so it fails as not confirmed (exit 3) instead.
+   */
+  async user(signal?: AbortSignal): Promise<User> {
+    const url = this.apiUrl('user');
+    let body: unknown;
+    try {
+      body = await this.transport.json({ method: 'GET', url, signal, tokenOriginOnly: true });
+    } catch (err) {
+      if (!(err instanceof CrossOriginRedirectError)) throw err;
+      throw new AuthError(`the token was not confirmed: ${redactUrl(url)} redirected to ${err.target}, another server, where the token is never sent`, {
+        hint: `if that is where the API lives now, pass it as --base-url (${new URL(err.target).origin})`,
+        cause: err,
+      });
+    }
+    return parseBody(User, body, url);
   }
 
   listCollections(opts: ListOptions = {}): AsyncGenerator<Collection> {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { makeDirs } from '../util/make-dirs.js';
 import { join } from 'node:path';
+import { normalizeDoi } from './refs.js';
 
 /**
  * A local DOI → collection index, written after a full scan so repeat lookups need no network and no
@@ -35,36 +36,91 @@ export interface CachedLookup {
   ageMs: number;
 }
 
-/** Matches from a fresh index; undefined when there is no fresh index or the DOI is not in it. */
+/** The index could not be believed; it was removed, so the next scan writes a new one. */
+export interface DamagedIndex {
+  damaged: string;
+}
+
+/**
+ * Matches from a fresh index; undefined when there is no fresh index or the DOI is not in it. The cache
+ * is a file anyone with access to the cache folder could have written, so it is checked like a server
+ * answer: its meta, each matching record's shape, the record's own DOI against the one asked for, and
+ * ids as positive integers (an id becomes a URL path). A bad index is deleted and reported once.
+ */
 export async function lookupDoiIndex(
   cacheDir: string,
   baseUrl: string,
   doi: string,
   now = Date.now(),
   ttlMs = INDEX_TTL_MS,
-): Promise<CachedLookup | undefined> {
+): Promise<CachedLookup | DamagedIndex | undefined> {
   const dir = indexDir(cacheDir, baseUrl);
-  let meta: IndexMeta;
+  let metaText: string;
   let text: string;
   try {
-    meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as IndexMeta;
-    text = await readFile(join(dir, `${bucketOf(doi)}.tsv`), 'utf8');
+    metaText = await readFile(join(dir, 'meta.json'), 'utf8');
   } catch {
-    return undefined; // missing or damaged: the next scan rebuilds it
+    return undefined; // no index yet
   }
+  const meta = parseMeta(metaText);
+  if (meta === 'other version') return undefined; // written by another version of the tool: rewritten by the next scan
+  if (!meta) return damaged(dir, 'its meta.json is not an index description');
   const ageMs = now - meta.createdAt;
-  if (meta.v !== 2 || meta.baseUrl !== baseUrl || ageMs < 0 || ageMs > ttlMs) return undefined;
+  if (meta.baseUrl !== baseUrl || ageMs < 0 || ageMs > ttlMs) return undefined;
+  try {
+    text = await readFile(join(dir, `${bucketOf(doi)}.tsv`), 'utf8');
+  } catch (err) {
+    // A bucket without any DOI is never written.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return damaged(dir, `a bucket file cannot be read (${(err as Error).message})`);
+  }
   const matches: Record<string, unknown>[] = [];
   for (const line of text.split('\n')) {
     const tab = line.indexOf('\t');
     if (tab < 0 || line.slice(0, tab) !== doi) continue;
+    let record: unknown;
     try {
-      matches.push(JSON.parse(line.slice(tab + 1)) as Record<string, unknown>);
+      record = JSON.parse(line.slice(tab + 1));
     } catch {
-      return undefined;
+      return damaged(dir, 'a record is not JSON');
     }
+    const problem = recordProblem(record, doi);
+    if (problem) return damaged(dir, problem);
+    matches.push(record as Record<string, unknown>);
   }
   return matches.length ? { matches, ageMs } : undefined;
+}
+
+async function damaged(dir: string, why: string): Promise<DamagedIndex> {
+  await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  return { damaged: why };
+}
+
+function parseMeta(text: string): IndexMeta | 'other version' | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const m = v as Partial<IndexMeta> | null;
+  if (!m || typeof m !== 'object' || Array.isArray(m)) return undefined;
+  if (Number.isSafeInteger(m.v) && m.v !== 2) return 'other version';
+  if (m.v !== 2 || typeof m.baseUrl !== 'string') return undefined;
+  if (!Number.isFinite(m.createdAt) || !Number.isSafeInteger(m.collections) || (m.collections as number) < 0) return undefined;
+  return m as IndexMeta;
+}
+
+/** What a cached collection needs to stand for a server answer (the fields `Collection` requires). */
+function recordProblem(record: unknown, doi: string): string | undefined {
+  if (!record || typeof record !== 'object' || Array.isArray(record)) return 'a record is not an object';
+  const r = record as Record<string, unknown>;
+  if (!Number.isSafeInteger(r.id) || (r.id as number) <= 0) return 'a record has an id that is not a positive integer';
+  for (const field of ['url', 'name', 'add_date', 'modify_date']) {
+    if (typeof r[field] !== 'string') return `a record has no ${field} string`;
+  }
+  if (typeof r.DOI !== 'string' || normalizeDoi(r.DOI) !== doi) return 'a record filed under the DOI carries another DOI';
+  return undefined;
 }
 
 export async function writeDoiIndex(

@@ -16,7 +16,8 @@ export async function findCollectionsByDoi(
   const { baseUrl, quiet } = ctx.globals;
   if (opts.useCache !== false) {
     const hit = await lookupDoiIndex(dir, baseUrl, doi);
-    if (hit) {
+    if (hit && 'damaged' in hit) ctx.warn(`the cached collection index was damaged (${hit.damaged}); it was removed, asking the server`);
+    else if (hit) {
       if (!quiet) {
         ctx.warn(`answered from the collection index cached ${Math.round(hit.ageMs / 60_000)} min ago (--no-cache to ask the server)`);
       }

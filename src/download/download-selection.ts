@@ -69,6 +69,8 @@ export interface DownloadOptions {
   lockSelection?: LockSelection;
   /** No connection at all: whatever needs one stops the run with an OfflineError (exit 6). */
   offline?: boolean;
+  /** The bound on one wait for another process's lock on the folder's manifest (default 60 s). */
+  lockWaitMs?: number;
   /** The server root, for a selection planned before (or without) a client; default the client's. */
   baseUrl?: string;
   /** Plan only: no sink is opened and nothing is fetched. */
@@ -153,9 +155,10 @@ export async function prepareDownload(opts: DownloadOptions): Promise<PreparedDo
   const lock: Lock | undefined = opts.frozen ? await readLock(opts.lock!) : undefined;
   const out = opts.out ?? './neurovault_data';
   if (typeof out === 'string' && out.trim() === '') throw new UsageError('--out needs a folder');
-  const sink = opts.dryRun ? undefined : typeof out === 'string' ? await openSink(out, { s3: opts.s3 }) : out;
-  const signal = opts.signal ?? new AbortController().signal;
   const emit = opts.onEvent ?? (() => undefined);
+  const notice = (message: string) => emit({ type: 'warning', message });
+  const sink = opts.dryRun ? undefined : typeof out === 'string' ? await openSink(out, { s3: opts.s3, lockWaitMs: opts.lockWaitMs, notice }) : out;
+  const signal = opts.signal ?? new AbortController().signal;
   const given = opts.client;
   let made: Promise<NeuroVaultClient> | undefined;
   const client = () => (typeof given === 'function' ? (made ??= given()) : Promise.resolve(given));

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
-import { HttpError, errorCode } from '../http/errors.js';
+import { HttpError, brokenResponseReason, errorCode, isBrokenResponse } from '../http/errors.js';
 import { OfflineError } from '../errors.js';
 import {
   RETRYABLE_NETWORK_CODES,
@@ -124,6 +124,8 @@ function judge(err: unknown): Verdict {
   }
   const code = errorCode(err);
   if (code !== undefined && RETRYABLE_NETWORK_CODES.has(code)) return { retry: true, transient: true, reset: false, message };
+  // Bytes written before the fault were read before it too: kept, like a truncation.
+  if (isBrokenResponse(err)) return { retry: true, transient: true, reset: false, message: `the server sent a broken response (${brokenResponseReason(err)})` };
   return { retry: false, transient: false, reset: false, message };
 }
 

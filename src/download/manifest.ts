@@ -140,7 +140,8 @@ export class ManifestWriter {
       this.timer = undefined;
     }
     this.chain = this.chain.then(async () => {
-      if (!this.dirty) return;
+      // After a failure (a lock that could not be had in time) the run reports it; one wait is enough.
+      if (!this.dirty || this.failure !== undefined) return;
       this.dirty = false;
       try {
         await this.sink.updateText(MANIFEST_FILE, (current) => this.merge(current), this.signal);

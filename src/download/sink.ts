@@ -1,3 +1,5 @@
+import { CliError } from '../errors.js';
+
 /**
  * Where a download is written. The engine only ever talks to a Sink, so the same layout, checks and
  * manifest work for a local directory (local-sink.ts) and for `--out s3://bucket/prefix`.
@@ -113,8 +115,11 @@ export interface ChunkWriter {
   close(): void;
 }
 
-/** A path a sink will not open: outside its root, or not a regular file (a FIFO, a device, a link). */
-export class RefusedPath extends Error {
+/**
+ * A path a sink will not open: outside its root, not a regular file (a FIFO, a device, a link), or below
+ * a folder that is a link. A CliError (exit 1), so wherever it stops a run it is one line naming the path.
+ */
+export class RefusedPath extends CliError {
   constructor(
     readonly path: string,
     readonly why: string,

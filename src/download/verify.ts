@@ -30,6 +30,8 @@ export interface VerifyOptions {
   /** Settings for an `s3://` folder. */
   s3?: S3SessionOptions;
   signal?: AbortSignal;
+  /** The bound on one wait for another process's lock on the folder (default 60 s). */
+  lockWaitMs?: number;
   onEvent?: (event: VerifyEvent) => void;
 }
 
@@ -48,9 +50,10 @@ export interface VerifyResult {
  * or times. No manifest is a UsageError; an interrupted run throws the signal's reason.
  */
 export async function verifyDownload(dir: string | Sink, opts: VerifyOptions = {}): Promise<VerifyResult> {
-  const sink = typeof dir === 'string' ? await openSink(dir, { s3: opts.s3 }) : dir;
-  const signal = opts.signal ?? new AbortController().signal;
   const emit = opts.onEvent ?? (() => undefined);
+  const notice = (message: string) => emit({ type: 'warning', message });
+  const sink = typeof dir === 'string' ? await openSink(dir, { s3: opts.s3, lockWaitMs: opts.lockWaitMs, notice }) : dir;
+  const signal = opts.signal ?? new AbortController().signal;
   try {
     const text = await sink.readText(MANIFEST_FILE);
     if (text === undefined) {

@@ -19,7 +19,30 @@ export const DECODED_TOO_LARGE = 'UND_ERR_RES_EXCEEDED_MAX_SIZE';
 export function gzipDispatcher(agent: Dispatcher, maxBytes = MAX_DECODED_BYTES): Dispatcher {
   // Error bodies are decoded too: the server's message is read from them.
   const interceptor = withoutWarnings(() => createDecompressInterceptor({ maxSize: maxBytes, skipErrorResponses: false }));
-  return agent.compose(interceptor);
+  // Listed first, so it sits next to the connection and the decompressor never sees a 1xx.
+  return agent.compose(skipInterimResponses, interceptor);
+}
+
+/**
+ * Drops 1xx interim answers (103 Early Hints from a CDN, 102 Processing) before the final one. undici's
+ * decompress handler passes a 1xx on as the response start and then asserts on the real one
+ * (`ERR_ASSERTION: false == true`, undici 7.x on every Node); plain request() ignores them, so this does
+ * the same one layer lower. 101 (an upgrade) comes through onRequestUpgrade and is not touched.
+ */
+function skipInterimResponses(dispatch: Dispatcher['dispatch']): Dispatcher['dispatch'] {
+  return (opts, handler) => {
+    const h = handler as Dispatcher.DispatchHandler;
+    return dispatch(opts, {
+      onRequestStart: (controller, context) => h.onRequestStart?.(controller, context),
+      onRequestUpgrade: (controller, status, headers, socket) => h.onRequestUpgrade?.(controller, status, headers, socket),
+      onResponseStart: (controller, status, headers, message) => {
+        if (status >= 200) h.onResponseStart?.(controller, status, headers, message);
+      },
+      onResponseData: (controller, chunk) => h.onResponseData?.(controller, chunk),
+      onResponseEnd: (controller, trailers) => h.onResponseEnd?.(controller, trailers),
+      onResponseError: (controller, err) => h.onResponseError?.(controller, err),
+    });
+  };
 }
 
 export const GZIP_REQUEST_HEADERS = { 'accept-encoding': 'gzip' } as const;

@@ -51,6 +51,18 @@ export class HttpError extends CliError {
   }
 }
 
+/**
+ * A redirect to a URL the API token is never sent to, on a request that asked to stay with it
+ * (`TransportRequest.tokenOriginOnly`): the answer there would be anonymous, so it proves nothing.
+ */
+export class CrossOriginRedirectError extends HttpError {
+  readonly target: string;
+  constructor(init: HttpErrorInit & { target: string }) {
+    super(init);
+    this.target = init.target;
+  }
+}
+
 /** No HTTP answer at all: DNS, refused, reset, timeout. Keeps undici's real cause. */
 export class NetworkError extends CliError {
   readonly method: string;
@@ -68,6 +80,53 @@ export class NetworkError extends CliError {
     this.url = url;
     this.code = code;
   }
+}
+
+/**
+ * The answer broke HTTP itself (a chunk size that is no number, a header undici cannot parse) or its
+ * `Content-Encoding` (gzip announced, something else sent): a broken server or proxy, not our bug. One
+ * line, exit 1; the transport retries it like a reset connection where the method allows.
+ */
+export class BrokenResponseError extends CliError {
+  readonly reason: string;
+  constructor(method: string, url: string, cause: unknown) {
+    const reason = brokenResponseReason(cause);
+    super(`${method} ${url}: the server sent a broken response (${reason})`, { exitCode: ExitCode.failure, cause });
+    this.reason = reason;
+  }
+}
+
+/**
+ * llhttp's parse errors and zlib's decoding errors (Z_*, Brotli's ERR__ERROR_*). undici 7 names the
+ * former `HTTPParserError` but often leaves its `code` undefined (it looks the number up in a map keyed by
+ * name), so the name is what is tested.
+ */
+export function isBrokenResponse(err: unknown): boolean {
+  return err instanceof BrokenResponseError || parserError(err) !== undefined || decodingError(err);
+}
+
+/** The cause in a few words: llhttp's own reason without undici's preamble, zlib's with the encoding named. */
+export function brokenResponseReason(err: unknown): string {
+  if (err instanceof BrokenResponseError) return err.reason;
+  const parse = parserError(err);
+  if (parse) return /\(([^()]{1,200})\)\s*$/.exec(parse.message)?.[1] ?? 'not HTTP/1.1';
+  const message = err instanceof Error ? err.message : String(err);
+  if (decodingError(err)) return `the body does not decode as its Content-Encoding says: ${message.slice(0, 200)}`;
+  return message.slice(0, 200);
+}
+
+function parserError(err: unknown): Error | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
+    if ((e as Error).name === 'HTTPParserError' || String((e as { code?: unknown }).code).startsWith('HPE_')) return e as Error;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function decodingError(err: unknown): boolean {
+  const code = errorCode(err);
+  return code !== undefined && (code.startsWith('Z_') || code.startsWith('ERR__ERROR_'));
 }
 
 /** The server answered, but not completely within the whole-request deadline (see http/deadline.ts). */

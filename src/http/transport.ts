@@ -8,7 +8,7 @@ import dispatchRequest from 'undici/lib/api/api-request.js';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import { OfflineError } from '../errors.js';
-import { DeadlineError, HttpError, NetworkError, ResponseShapeError, errorCode } from './errors.js';
+import { BrokenResponseError, CrossOriginRedirectError, DeadlineError, HttpError, NetworkError, ResponseShapeError, errorCode, isBrokenResponse } from './errors.js';
 import {
   DEFAULT_METHOD_RETRY,
   RETRYABLE_NETWORK_CODES,
@@ -86,6 +86,11 @@ export interface TransportRequest {
   describeError?: (text: string, contentType: string) => { detail?: string; code?: string } | undefined;
   /** Ask for gzip and decode it (capped); set by json(). Files never use it. */
   gzip?: boolean;
+  /**
+   * Refuse a redirect to a URL the token is not sent to (CrossOriginRedirectError): for answers that
+   * must come from an authenticated request, such as the check that a token is valid.
+   */
+  tokenOriginOnly?: boolean;
 }
 
 export interface TransportResponse {
@@ -179,6 +184,7 @@ export class Transport {
           res.body.on('error', () => undefined);
           res.body.destroy();
           if (err instanceof AttemptFailure) throw err;
+          if (isBrokenResponse(err)) throw new AttemptFailure(new BrokenResponseError(req.method, redactUrl(res.url), err), true);
           const code = errorCode(err);
           if (code && RETRYABLE_NETWORK_CODES.has(code)) {
             throw new AttemptFailure(new NetworkError(req.method, redactUrl(res.url), err), true);
@@ -291,6 +297,7 @@ export class Transport {
         });
       } catch (err) {
         if (req.signal?.aborted) throw err;
+        if (isBrokenResponse(err)) throw new AttemptFailure(new BrokenResponseError(req.method, redactUrl(url), err), true);
         const code = errorCode(err);
         const failure = new NetworkError(req.method, redactUrl(url), err);
         throw new AttemptFailure(failure, code !== undefined && RETRYABLE_NETWORK_CODES.has(code));
@@ -309,6 +316,15 @@ export class Transport {
             url: redactUrl(url),
             status: res.statusCode,
             detail: `the server redirected to ${redactUrl(target)}; a ${req.method} is never redirected (a missing trailing slash or an http:// base URL)`,
+          });
+        }
+        if (req.tokenOriginOnly && target.origin !== this.baseOrigin) {
+          throw new CrossOriginRedirectError({
+            method: req.method,
+            url: redactUrl(url),
+            status: res.statusCode,
+            target: redactUrl(target),
+            detail: `the server redirected to ${redactUrl(target)}, where the token is never sent`,
           });
         }
         if (hop >= MAX_REDIRECTS) {

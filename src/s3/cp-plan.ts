@@ -167,7 +167,7 @@ function objectTask(o: ObjectSummary, prefix: string, src: S3Location, dst: Endp
     p.expect(o.size);
     return {
       record: { action: 'download', source: formatS3Uri(from), destination: displayPath(dest), bytes: o.size },
-      run: () => downloadFile(from, dest, p.s, { size: o.size, etag: o.etag }),
+      run: () => downloadFile(from, dest, p.s, { size: o.size, etag: o.etag }, destRoot),
     };
   }
   if (dst.kind === 's3') {

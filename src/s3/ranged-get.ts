@@ -1,6 +1,6 @@
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { makeDirs } from '../util/make-dirs.js';
+import { lstat, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { CREATE_NEW_AT, FolderGuard, LinkedPath, tempNameFor } from '../util/no-follow.js';
 import type { Readable } from 'node:stream';
 import { S3AnswerError } from './errors.js';
 import { etagOf, parseByteCount, quoteServerValue } from './server-values.js';
@@ -15,18 +15,37 @@ export interface KnownObject {
   etag?: string;
 }
 
+/** The folders each run has made and checked, per destination folder (see FolderGuard). */
+const guards = new WeakMap<TransferSettings, Map<string, FolderGuard>>();
+
+function guardFor(s: TransferSettings, root: string): FolderGuard {
+  let byRoot = guards.get(s);
+  if (!byRoot) guards.set(s, (byRoot = new Map()));
+  let guard = byRoot.get(root);
+  if (!guard) byRoot.set(root, (guard = new FolderGuard(root)));
+  return guard;
+}
+
 /**
- * An object to a local file. Written to `<dest>.part` and renamed only when every byte is there, so
- * the final name never holds a partial file. Large objects come down as parallel ranged GETs written
+ * An object to a local file. Written to a temporary `.<name>.<random>.nvpart` beside it and renamed
+ * only when every byte is there, so the final name never holds a partial file, and no key of a
+ * recursive copy can be another key's temporary name (a prefix holding both `x` and `x.part` is copied
+ * faithfully). The temporary file is created O_EXCL|O_NOFOLLOW and renamed only while its name is still
+ * that file; folders between `root` (the destination folder the user named; default: dest's own folder)
+ * and the file must not be links (see util/no-follow.ts). Large objects come down as parallel ranged GETs written
  * at their offsets; when the size is unknown the first range doubles as the size probe (no HEAD).
  * Later ranges carry If-Match, so an object replaced mid-download fails instead of mixing versions.
  * Sizes the server claims are checked numbers and are never allocated from: ranges are made one at a
  * time, and the file must end up with exactly the claimed size, every byte of it received.
  */
-export async function downloadFile(src: S3Location, dest: string, s: TransferSettings, known?: KnownObject): Promise<number> {
-  await makeDirs(dirname(dest));
-  const tmp = `${dest}.part`;
-  const fh = await open(tmp, 'w');
+export async function downloadFile(src: S3Location, dest: string, s: TransferSettings, known?: KnownObject, root = dirname(dest)): Promise<number> {
+  await guardFor(s, root)
+    .ensure(dirname(dest))
+    .catch((err: unknown) => {
+      throw err instanceof LinkedPath ? new S3AnswerError(err.message) : err;
+    });
+  const tmp = tempNameFor(dest);
+  const fh = await open(tmp, CREATE_NEW_AT);
   let closed = false;
   try {
     let size: number;
@@ -73,10 +92,14 @@ export async function downloadFile(src: S3Location, dest: string, s: TransferSet
       },
       s.signal,
     );
-    const onDisk = (await fh.stat()).size;
-    if (onDisk !== size) throw new S3AnswerError(`received ${onDisk} bytes of an object of ${size}`);
+    const onDisk = await fh.stat();
+    if (onDisk.size !== size) throw new S3AnswerError(`received ${onDisk.size} bytes of an object of ${size}`);
     await fh.close();
     closed = true;
+    const named = await lstat(tmp);
+    if (!named.isFile() || named.ino !== onDisk.ino || named.dev !== onDisk.dev) {
+      throw new S3AnswerError(`${tmp} was replaced by another file while it was written; not renamed into place`);
+    }
     await rename(tmp, dest);
     return size;
   } catch (err) {

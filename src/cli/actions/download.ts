@@ -63,6 +63,7 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     dryRun: flags.dryRun,
     retries: g.retries,
     retryBaseMs: ctx.retryBaseMs,
+    lockWaitMs: ctx.lockWaitMs,
     stallWindowMs: g.timeoutMs,
     signal: ctx.signal,
     findByDoi: (doi) => findCollectionsByDoi(doi, ctx),

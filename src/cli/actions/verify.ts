@@ -25,7 +25,7 @@ export async function runVerify(dir: string, ctx: Context): Promise<void> {
     } else if (e.type === 'bytes') bar?.bytes(e.bytes);
     else if (e.type === 'file') bar?.file(e.ok ? 'fetched' : 'failed');
   };
-  const result = await verifyDownload(dir, { s3: s3SessionOptions(ctx), signal: ctx.signal, onEvent }).finally(() => bar?.stop());
+  const result = await verifyDownload(dir, { s3: s3SessionOptions(ctx), signal: ctx.signal, lockWaitMs: ctx.lockWaitMs, onEvent }).finally(() => bar?.stop());
   const { checked, mismatches } = result;
   for (const m of mismatches) ctx.warn(`${m.path} (image ${m.id}): ${describe(m)}`);
   if (!g.quiet) {

@@ -110,7 +110,8 @@ Examples:
       `
 Each transfer is reported on stderr ("upload: ./f to s3://b/k"); with -o json, an array of them goes to stdout.
 Uploads above --multipart-threshold go up in --part-size parts; downloads come down as parallel ranged GETs into
-<file>.part, renamed when complete. Object bodies are sent UNSIGNED-PAYLOAD with a signed CRC32 checksum header.
+a hidden .<file>.<random>.nvpart, renamed when complete. Object bodies are sent UNSIGNED-PAYLOAD with a signed
+CRC32 checksum header.
 
 Examples:
   $ neurovault s3 cp sub-01_bold.nii.gz s3://my-training-data/raw/
