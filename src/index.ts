@@ -7,7 +7,7 @@
  */
 
 // Errors and exit codes
-export { CliError, UsageError, AuthError, NotFoundError, IntegrityError, InterruptedError, PartialFailureError, ExitCode } from './errors.js';
+export { CliError, UsageError, AuthError, NotFoundError, IntegrityError, InterruptedError, PartialFailureError, OfflineError, ExitCode } from './errors.js';
 export type { CliErrorOptions, ExitCodeValue } from './errors.js';
 export { HttpError, NetworkError, DeadlineError, ResponseShapeError } from './http/errors.js';
 

@@ -21,6 +21,8 @@ export interface ClientOptions {
   warn?: (message: string) => void;
   /** Called before every retry wait. */
   onRetry?: TransportOptions['onRetry'];
+  /** No connection at all: every request is an OfflineError (exit 6), so only local work succeeds. */
+  offline?: boolean;
 }
 
 /** A NeuroVault client over its own connection pool; `close()` it when done. */
@@ -36,6 +38,7 @@ export function createClient(opts: ClientOptions = {}): NeuroVaultClient & { clo
     userAgent: opts.userAgent ?? 'neurovault-cli',
     log: opts.log,
     onRetry: opts.onRetry,
+    offline: opts.offline,
   });
   const client = new NeuroVaultClient(transport, baseUrl, { warn: opts.warn ?? (() => undefined) });
   return Object.assign(client, { close: () => transport.close() });

@@ -67,7 +67,10 @@ export interface DownloadOptions {
   frozen?: boolean;
   /** What the lock records as the selection (default: refs, where and maxImages). */
   lockSelection?: LockSelection;
-  /** No connection at all: whatever needs one stops the run with an OfflineError (exit 6). */
+  /**
+   * Installing a version-2 lock: anything that would need a request is an OfflineError (exit 6) before the
+   * first one. (A client made with `offline` refuses every request the same way.)
+   */
   offline?: boolean;
   /** The bound on one wait for another process's lock on the folder's manifest (default 60 s). */
   lockWaitMs?: number;
