@@ -2,8 +2,9 @@
 # The catalogue at full size: a NeuroVault-sized stand-in (10,000 collections / 270,000 images), on
 # loopback, no added latency.
 #   1. `neurovault catalog sync` once: wall time, peak RSS (/usr/bin/time -v), database size per image
-#   2. `neurovault search "working memory"` against `neurovault --version` (hyperfine, interleaved;
-#      ratio of medians), and the search's peak RSS (max of 3 runs)
+#   2. `neurovault search "working memory"` and `neurovault catalog path` against `node -e 0` and
+#      `neurovault --version` (hyperfine, interleaved, clean environment as in startup.sh; ratio of
+#      medians), and the search's peak RSS (max of 3 runs)
 # Expensive (the stand-in builds 270,000 image objects first, ~1 GB of RAM): run it once, on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,12 +34,16 @@ console.log(`| ${process.argv[2]} | ${(Number(process.argv[3]) / 1024).toFixed(0
 ' "$out/status.json" "$wall" "$rss"
 
 echo
-echo "### search \"working memory\" vs --version"
+echo "### search \"working memory\" vs node -e 0"
 runs=${RUNS:-15}
-hyperfine -N --warmup 3 --runs "$runs" --export-json "$out/search.json" \
-  "node bin/neurovault.cjs --version" \
-  "$nv search \"working memory\" -o tsv" >/dev/null
-node bench/summarize.mjs "$out/search.json" 'neurovault --version (baseline)' 'neurovault search "working memory"'
+node_bin=$(command -v node)
+env -i HOME="$HOME" PATH=/usr/bin:/bin XDG_CACHE_HOME="$XDG_CACHE_HOME" "$(command -v hyperfine)" -N --warmup 3 --runs "$runs" \
+  --export-json "$out/search.json" \
+  "$node_bin -e 0" \
+  "$node_bin bin/neurovault.cjs --version" \
+  "$node_bin bin/neurovault.cjs --base-url $url catalog path" \
+  "$node_bin bin/neurovault.cjs --base-url $url search \"working memory\" -o tsv" >/dev/null
+node bench/summarize.mjs "$out/search.json" 'node -e 0 (baseline)' 'neurovault --version' 'neurovault catalog path' 'neurovault search "working memory"'
 max=0
 for _ in 1 2 3; do
   /usr/bin/time -v $nv search "working memory" -o tsv >/dev/null 2>"$out/search.time"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # DOI lookup over 3,000 collections on a stand-in that ignores ?DOI= and adds 50 ms to every API request:
-#   1. ours, no cache (parallel pages of 1000)  vs  following `next` 100 at a time (nilearn's way)
-#   2. ours, answered from the cached index     vs  `neurovault --version`
+#   1. ours, no cache (parallel pages of 1000)  vs  following `next` 100 at a time (nilearn's way) and
+#      following `next` 1000 at a time (the fastest sequential walk)
+#   2. ours, answered from the cached index     vs  `node -e 0` and `neurovault --version`
 # Each pair is timed by hyperfine in one interleaved run; ratios are of medians. NODE_BIN picks the node
 # that runs the CLI and the baseline script (default: `node` on PATH); the stand-in runs on PATH's node.
 set -euo pipefail
@@ -25,13 +26,15 @@ runs=${RUNS:-7}
 echo "### DOI lookup, 3,000 collections, ${LATENCY_MS:-50} ms per API request, $("$node" -v)"
 "${clean[@]}" -N --warmup 1 --runs "$runs" --export-json "$out/scan.json" \
   "$node bench/follow-next.mjs $url $doi" \
+  "$node bench/follow-next.mjs $url $doi 1000" \
   "$nv collections list --doi $doi -o json --no-cache -q" >/dev/null
-node bench/summarize.mjs "$out/scan.json" 'follow next, 100 per page (baseline)' 'neurovault, parallel pages of 1000'
+node bench/summarize.mjs "$out/scan.json" 'follow next, 100 per page (baseline)' 'follow next, 1000 per page' 'neurovault, parallel pages of 1000'
 
 echo
 echo "### Repeat lookup from the cached index"
 $nv collections list --doi $doi -o json -q >/dev/null   # builds the index
 "${clean[@]}" -N --warmup 3 --runs "$((runs * 2))" --export-json "$out/cached.json" \
+  "$node -e 0" \
   "$node bin/neurovault.cjs --version" \
   "$nv collections list --doi $doi -o json -q" >/dev/null
-node bench/summarize.mjs "$out/cached.json" 'neurovault --version (baseline)' 'neurovault --doi, cached index'
+node bench/summarize.mjs "$out/cached.json" 'node -e 0 (baseline)' 'neurovault --version' 'neurovault --doi, cached index'

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Baseline for the DOI benchmark: nilearn's way (`_scroll_server_results`): send ?DOI=, follow `next`
-// 100 at a time, one page after another, and match the DOI locally.
-const [base, doi] = process.argv.slice(2);
-let url = `${base}/api/collections/?DOI=${encodeURIComponent(doi)}&limit=100`;
+// Baselines for the DOI benchmark: nilearn's way (`_scroll_server_results`): send ?DOI=, follow `next`
+// 100 at a time, one page after another, and match the DOI locally; with a third argument (1000), the
+// same walk in the server's largest pages, still one after another.
+//   node bench/follow-next.mjs <base url> <doi> [page size, default 100]
+const [base, doi, size = '100'] = process.argv.slice(2);
+let url = `${base}/api/collections/?DOI=${encodeURIComponent(doi)}&limit=${size}`;
 const matches = [];
 while (url) {
   const res = await fetch(url, { headers: { accept: 'application/json' } });

@@ -21,8 +21,9 @@ export type { TransportOptions } from './http/transport.js';
 export { parseCollectionRef, parseImageRef, normalizeDoi } from './api/refs.js';
 export type { CollectionRef, ImageRef } from './api/refs.js';
 export type { Collection, Image, User } from './api/schemas.js';
-export { createCollection, uploadImage, MAP_TYPES, MODALITIES, ANALYSIS_LEVELS, resolveChoice } from './api/publish.js';
-export type { Choice } from './api/publish.js';
+export { createCollection, uploadImage } from './api/publish.js';
+export { MAP_TYPES, MODALITIES, ANALYSIS_LEVELS, resolveChoice } from './api/choices.js';
+export type { Choice } from './api/choices.js';
 
 // Publishing
 export { collectionBody, newCollection, privateTokenOf } from './api/new-collection.js';

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Collection, Image, Page, User } from '../src/api/schemas.js';
+import { AtlasImage, Collection, Image, NidmStatisticMap, Page, StatisticMap, User } from '../src/api/schemas.js';
+import { COLLECTION_FIELDS, IMAGE_FIELDS } from '../src/api/fields.js';
 import { REPO_ROOT } from './helpers/run-cli.js';
 
 const SAMPLES = join(REPO_ROOT, 'test/fixtures/samples');
@@ -49,4 +50,9 @@ test('user-defined keys with mixed types survive on statistic maps', () => {
 test('an image without a name is rejected with the path of the problem', () => {
   const r = Image.safeParse({ id: 1, file: null });
   assert.equal(r.success, false);
+});
+
+test('the zod-free field lists name exactly what the schemas declare', () => {
+  assert.deepEqual(COLLECTION_FIELDS, Object.keys(Collection.shape));
+  assert.deepEqual(IMAGE_FIELDS, [...new Set([StatisticMap, AtlasImage, NidmStatisticMap].flatMap((s) => Object.keys(s.shape)))]);
 });

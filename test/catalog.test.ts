@@ -399,3 +399,78 @@ test('words become a safe FTS5 query', () => {
   assert.equal(ftsQuery(['memor*', 'OR', 'recall']), '"memor"* OR "recall"');
   assert.throws(() => ftsQuery(['OR']), /at least one word/);
 });
+
+describe('the catalogue stays true (issue 17)', () => {
+  const publicCollectionIds = (s: Standin) =>
+    [...s.store.collections.values()].filter((c) => !c.token).map((c) => c.id).sort((a, b) => a - b);
+
+  test('a sync continued after the server changed ends in exactly the server state', async () => {
+    const s = await startStandin({ collections: 12, imagesPerCollection: 3 });
+    const cache = await tempCache();
+    try {
+      const run = cli(s, cache);
+      s.faults.api.failNext.push({ pathPrefix: '/api/images/?limit=100&offset=700', kind: '502', count: 50 });
+      const cut = await run(['catalog', 'sync', ...PAGE, '--concurrency', '1']);
+      s.faults.api.failNext.length = 0;
+      assert.equal(cut.code, 1, cut.stderr);
+      // Meanwhile collection 1615 (its 5 images lead the image list) is deleted and a new one with 5 images
+      // added: `count` stays the same while every later row moves up by 5.
+      const before = publicImageIds(s).length;
+      s.store.removeCollection(1615);
+      const added = s.addCollection({ name: 'Numbat navigation' }, [1, 2, 3, 4, 5].map((n) => ({ name: `numbat map ${n}` })));
+      assert.equal(publicImageIds(s).length, before);
+
+      const again = await run(['catalog', 'sync', ...PAGE, '--concurrency', '1']);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, /continued an interrupted sync/);
+      assert.deepEqual(await catalogIds(cache, s.url, 'collections'), publicCollectionIds(s));
+      assert.deepEqual(await catalogIds(cache, s.url, 'images'), publicImageIds(s));
+      const gone = await run(['search', 'pynv', '--collections', '-o', 'json']);
+      assert.deepEqual(JSON.parse(gone.stdout), []);
+      const basic = await run(['images', 'list', '--search', 'numbat', '--basic', '-o', 'json']);
+      assert.equal(basic.code, 0, basic.stderr);
+      assert.deepEqual((JSON.parse(basic.stdout) as Obj[]).map((i) => i.id), added.images.map((i) => i.id));
+    } finally {
+      await s.close();
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
+
+  test('a record failing its schema is left out and counted: exit 0, one warning, shown by catalog status', async () => {
+    const s = await startStandin({ collections: 12, imagesPerCollection: 3 });
+    const cache = await tempCache();
+    try {
+      const run = cli(s, cache);
+      const bad = publicImageIds(s)[40]!;
+      s.lists.hook = (path, _q, rows) =>
+        path === '/api/images/' ? rows.map((r) => (r.id === bad ? { ...r, image_type: null } : r)) : rows;
+      const r = await run(['catalog', 'sync', ...PAGE]);
+      assert.equal(r.code, 0, r.stderr);
+      const warnings = r.stderr.split('\n').filter((l) => l.startsWith('neurovault:') && !/catalogue: \d+ collections/.test(l));
+      assert.equal(warnings.length, 1, r.stderr);
+      assert.match(warnings[0]!, new RegExp(`left out 1 image .*image ${bad}: .*image_type`));
+      assert.deepEqual(await catalogIds(cache, s.url, 'images'), publicImageIds(s).filter((id) => id !== bad));
+      const status = JSON.parse((await run(['catalog', 'status', '-o', 'json'])).stdout) as Obj;
+      assert.equal(status.skipped_images, 1);
+      assert.equal(status.skipped_collections, 0);
+    } finally {
+      await s.close();
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
+});
+
+test('catalog path is answered before the command tree loads, with the path the full command prints', async () => {
+  const cache = await tempCache();
+  const env = { XDG_CACHE_HOME: cache, NEUROVAULT_URL: 'http://nv.example:8080' };
+  const want = `${catalogPath(join(cache, 'neurovault-cli'), 'http://nv.example:8080')}\n`;
+  for (const args of [['catalog', 'path'], ['catalog', 'path', '-q'], ['--base-url', 'http://nv.example:8080/api/', 'catalog', 'path']]) {
+    const r = await runCli(args, { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, want, args.join(' '));
+  }
+  const bad = await runCli(['catalog', 'path', '--base-url=ftp://nv.example'], { env });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /invalid --base-url "ftp:\/\/nv\.example"/);
+  await rm(cache, { recursive: true, force: true });
+});

@@ -118,12 +118,14 @@ describe('download against the stand-in', () => {
     assertComplete(nv, out, nv.sixtyCollectionId, imageIds(nv, nv.sixtyCollectionId));
   });
 
-  test('a missing file (file_size 0, 404) exits 1 naming it; the hostile name writes nothing outside --out', async () => {
+  test('a missing file (file_size 0, 404) exits 1 naming it, never asked for; the hostile name writes nothing outside --out', async () => {
     const parent = join(work, 'broken-parent');
     const out = join(parent, 'deep', 'out');
+    const from = nv.requests.length;
     const r = await cli(['download', String(nv.brokenFilesCollectionId), '--out', out]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`image ${nv.missingFileImageId} \\(collection ${nv.brokenFilesCollectionId}\\): .*404`));
+    assert.match(r.stderr, new RegExp(`image ${nv.missingFileImageId} \\(collection ${nv.brokenFilesCollectionId}\\): the file is missing on the server`));
+    assert.ok(!fileRequests(nv, from).some((q) => imageOfRequest(nv, q) === nv.missingFileImageId), 'no request for a file_size 0 file');
     assert.match(r.stderr, /1 of 3 image\(s\) failed/);
     const ok = imageIds(nv, nv.brokenFilesCollectionId).filter((id) => id !== nv.missingFileImageId);
     assertComplete(nv, out, nv.brokenFilesCollectionId, ok);

@@ -490,7 +490,7 @@ describe('hostile cache: the DOI index is checked like an answer (issue 16, item
   async function poison(cache: string, baseUrl: string, record: Record<string, unknown>): Promise<void> {
     const dir = indexDir(join(cache, 'neurovault-cli'), baseUrl);
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'meta.json'), JSON.stringify({ v: 2, baseUrl, createdAt: Date.now(), collections: 1 }));
+    await writeFile(join(dir, 'meta.json'), JSON.stringify({ v: 3, baseUrl, createdAt: Date.now(), collections: 1 }));
     const bucket = createHash('sha1').update(DOI).digest('hex').slice(0, 2);
     await writeFile(join(dir, `${bucket}.tsv`), `${DOI}\t${JSON.stringify(record)}\n`);
   }

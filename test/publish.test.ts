@@ -127,14 +127,15 @@ describe('images upload and collections create against the stand-in', () => {
     assert.equal(uploaded(ok.stdout)[0]!.name, 'private upload');
     const byId = await cli(['images', 'upload', '--collection', String(nv.privateCollectionId), tmap, '--map-type', 'T', '--modality', 'fMRI-BOLD']);
     assert.equal(byId.code, 3, byId.stderr);
-    assert.match(byId.stderr, /8-letter token/);
+    assert.match(byId.stderr, new RegExp(`^hint: collection ${nv.privateCollectionId} is private: .*use its token ${nv.privateToken} instead$`, 'm'));
   });
 
   test("another user's collection → exit 3 with a hint", async () => {
     const r = await cli(['images', 'upload', '--collection', '1615', tmap, '--map-type', 'T', '--modality', 'fMRI-BOLD']);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /403/);
-    assert.match(r.stderr, /^hint: /m);
+    assert.match(r.stderr, /^hint: only the owner or a contributor/m);
+    assert.doesNotMatch(r.stderr, /private|8-letter/, 'collection 1615 is public: nothing about tokens');
     assert.equal(r.stdout, '');
   });
 

@@ -1,18 +1,17 @@
 import type * as z from 'zod';
 import type { Transport } from '../http/transport.js';
-import { CrossOriginRedirectError, ResponseShapeError } from '../http/errors.js';
+import { CrossOriginRedirectError, HttpError, ResponseShapeError } from '../http/errors.js';
 import { AuthError } from '../errors.js';
+import { privateCollectionAdvice, withAdvice } from './private.js';
 import { redactUrl } from '../http/redact.js';
 import { Collection, CollectionDoi, Image, MAX_COLLECTIONS, MAX_IMAGES, Page, User, type PageOf } from './schemas.js';
-import { collectionRefPath, imageRefPath, normalizeDoi, type CollectionRef, type ImageRef } from './refs.js';
+import { collectionDois, collectionRefPath, imageRefPath, normalizeDoi, type CollectionRef, type ImageRef } from './refs.js';
 import { mapLimit } from '../util/map-limit.js';
 import { collectionName, imageName, namedList, refNotFound } from './not-found.js';
 
 /** The server caps `limit` at 1000 (DRF max_limit); asking for more is silently cut. */
 export const MAX_PAGE = 1000;
 export const DEFAULT_LIMIT = 100;
-/** Pages asked for alongside the first one in a DOI lookup (see findCollectionsByDoi). */
-const SPECULATIVE_OFFSETS = [MAX_PAGE, 2 * MAX_PAGE, 3 * MAX_PAGE];
 /**
  * Pages followed beyond what `count` announces: a list that grows while it is paged needs a few more;
  * a server whose `next` never ends does not get them.
@@ -38,8 +37,6 @@ export interface ScanOptions<T> {
   /** Items per page (default and server maximum 1000). */
   pageSize?: number;
   firstPage?: PageOf<T>;
-  /** Pages already fetched (speculatively), by offset. */
-  known?: Map<number, PageOf<T>>;
   skip?: (offset: number) => boolean;
   /** Upper bound on a believable `count` (default: the collections bound). */
   maxCount?: number;
@@ -87,10 +84,23 @@ export class NeuroVaultClient {
     return parseBody(schema, body, url);
   }
 
-  getCollection(ref: CollectionRef, signal?: AbortSignal): Promise<Collection> {
-    return this.getJson(this.apiUrl(`collections/${collectionRefPath(ref)}`), Collection, signal).catch((err: unknown) => {
-      throw refNotFound(err, collectionName(ref));
-    });
+  async getCollection(ref: CollectionRef, signal?: AbortSignal): Promise<Collection> {
+    try {
+      return await this.getJson(this.apiUrl(`collections/${collectionRefPath(ref)}`), Collection, signal);
+    } catch (err) {
+      throw refNotFound(await this.explainForbidden(err, ref, signal), collectionName(ref));
+    }
+  }
+
+  /**
+   * A 403 on a collection's numeric id: a private collection (a public one never refuses a GET), or a
+   * write by someone who is neither owner nor contributor. When the caller owns it (it is in their
+   * /api/my_collections/), the error says what works instead; otherwise it is returned unchanged.
+   */
+  async explainForbidden(err: unknown, ref: CollectionRef, signal?: AbortSignal): Promise<unknown> {
+    if (!(err instanceof HttpError) || err.status !== 403 || ref.kind !== 'id') return err;
+    const own = await this.getJson(this.apiUrl(`my_collections/${ref.id}`), Collection, signal).catch(() => undefined);
+    return own?.private === true && own.id === ref.id ? withAdvice(err, privateCollectionAdvice(own)) : err;
   }
 
   getImage(ref: ImageRef, signal?: AbortSignal): Promise<Image> {
@@ -247,11 +257,7 @@ export class NeuroVaultClient {
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await mapLimit(offsets, opts.concurrency ?? 4, async (off) => {
-        const known = opts.known?.get(off);
-        const page =
-          known && known.count === first.count
-            ? known
-            : ((await this.getJson(pageUrl(off), pageSchema, stop.signal)) as PageOf<z.infer<S>>);
+        const page = (await this.getJson(pageUrl(off), pageSchema, stop.signal)) as PageOf<z.infer<S>>;
         if (page.results.length === 0 && off < last) {
           const error = brokenPaging(pageUrl(off), `an empty page at offset ${off}, though count is ${first.count}`);
           stop.abort(error);
@@ -267,34 +273,27 @@ export class NeuroVaultClient {
 
 
   /**
-   * Collections whose DOI matches, compared case-insensitively after normalisation. `?DOI=` is sent,
-   * but the live server is believed to ignore it (django-filter ≥ 22.1 dropped `filter_fields`): then
-   * the whole list is scanned in parallel pages.
+   * Collections whose `DOI` or `preprint_DOI` matches, compared case-insensitively after normalisation.
+   * `?DOI=` is sent, but the live server ignores it (django-filter ≥ 22.1 dropped `filter_fields`): then
+   * the whole list is scanned in parallel pages. Only the first page's `count` decides which other pages
+   * are asked for: the server runs 4 workers for everyone, and a page past the end holds nothing.
    */
   async findCollectionsByDoi(doi: string, signal?: AbortSignal): Promise<DoiLookup> {
     const target = normalizeDoi(doi) ?? doi.toLowerCase();
-    const matchesDoi = (c: { DOI?: string | null }) => typeof c.DOI === 'string' && normalizeDoi(c.DOI) === target;
-    const pageUrl = (offset: number) => this.apiUrl('collections', { DOI: doi, limit: MAX_PAGE, offset: offset || undefined });
-    const schema = Page(CollectionDoi, MAX_COLLECTIONS);
-    const get = (offset: number) => this.getJson(pageUrl(offset), schema, signal) as Promise<PageOf<CollectionDoi>>;
-    // While the first page is on its way, ask for the next ones too: if the filter works they come back
-    // empty and cheap; if it is ignored (the live server) the scan has a round trip less to wait for.
-    const speculative = SPECULATIVE_OFFSETS.map((off) => get(off).then((page) => [off, page] as const, () => undefined));
-    const first = await get(0);
-    const honoured = first.results.length > 0 && first.results.every(matchesDoi);
-    const full = (rows: CollectionDoi[]) => rows.filter(matchesDoi).map((c) => parseBody(Collection, c, pageUrl(0)));
-    const known = new Map((await Promise.all(speculative)).filter((x) => x !== undefined));
+    const matchesDoi = (c: CollectionDoi) => collectionDois(c).includes(target);
+    const pageUrl = this.apiUrl('collections', { DOI: doi, limit: MAX_PAGE });
+    const first = (await this.getJson(pageUrl, Page(CollectionDoi, MAX_COLLECTIONS), signal)) as PageOf<CollectionDoi>;
+    const honoured = first.results.length > 0 && first.results.every((c) => typeof c.DOI === 'string' && normalizeDoi(c.DOI) === target);
+    const full = (rows: CollectionDoi[]) => rows.filter(matchesDoi).map((c) => parseBody(Collection, c, pageUrl));
+    // A working filter answers on `DOI` alone; a collection holding this DOI as its preprint would only
+    // show in a full scan, which a server that filters is not asked for (no such server is known).
     if (honoured && first.count <= first.results.length) {
       return { matches: full(first.results), method: 'server-filter' };
     }
     // Ignored filter (foreign DOIs came back), or an exact-match filter that missed a case variant:
     // only the full list can answer.
     const ignored = !honoured && first.results.length > 0;
-    const all = await this.scanAll(this.apiUrl('collections'), CollectionDoi, {
-      signal,
-      firstPage: ignored ? first : undefined,
-      known: ignored ? known : undefined,
-    });
+    const all = await this.scanAll(this.apiUrl('collections'), CollectionDoi, { signal, firstPage: ignored ? first : undefined });
     return { matches: full(all), method: 'scan', scanned: all as Collection[] };
   }
 
@@ -318,13 +317,20 @@ function brokenPaging(url: URL, problem: string): ResponseShapeError {
 }
 
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown, url: URL): z.infer<S> {
-  const result = schema.safeParse(body);
+  const problem = shapeProblem(schema, body);
   // The schemas have no transforms, so the validated input is the value: returning it (not zod's copy)
   // keeps the server's key order for -o json.
-  if (result.success) return body as z.infer<S>;
+  if (problem === undefined) return body as z.infer<S>;
+  throw new ResponseShapeError(redactUrl(url), problem);
+}
+
+/** What is wrong with `value` for `schema`, naming the field (`Invalid input at image_type`); undefined when it fits. */
+export function shapeProblem(schema: z.ZodType, value: unknown): string | undefined {
+  const result = schema.safeParse(value);
+  if (result.success) return undefined;
   const { issue, path } = deepestIssue(result.error.issues, []);
   const where = path.length ? ` at ${path.join('.')}` : '';
-  throw new ResponseShapeError(redactUrl(url), `${issue?.message ?? 'invalid body'}${where}`);
+  return `${issue?.message ?? 'invalid body'}${where}`;
 }
 
 type Issue = z.core.$ZodIssue;

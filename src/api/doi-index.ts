@@ -3,25 +3,24 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { makeDirs } from '../util/make-dirs.js';
 import { join } from 'node:path';
 import { normalizeDoi } from './refs.js';
+import { serverKey } from '../util/server-key.js';
 
 /**
  * A local DOI → collection index, written after a full scan so repeat lookups need no network and no
  * heavy module loads. Collections with a DOI are spread over 256 bucket files by a hash of the DOI, each
  * line `<normalised doi>\t<collection JSON>`; a lookup reads one small bucket and parses only its hits.
+ * A collection is filed under its `DOI` and under its `preprint_DOI` (v3; a v2 index knew only `DOI`).
  */
 export const INDEX_TTL_MS = 24 * 60 * 60 * 1000;
 
 interface IndexMeta {
-  v: 2;
+  v: 3;
   baseUrl: string;
   createdAt: number;
   collections: number;
 }
 
-/** Cache files are per server: a short stable key of its base URL. */
-export function serverKey(baseUrl: string): string {
-  return createHash('sha256').update(baseUrl).digest('hex').slice(0, 16);
-}
+export { serverKey };
 
 export function indexDir(cacheDir: string, baseUrl: string): string {
   return join(cacheDir, `doi-index-${serverKey(baseUrl)}`);
@@ -105,8 +104,8 @@ function parseMeta(text: string): IndexMeta | 'other version' | undefined {
   }
   const m = v as Partial<IndexMeta> | null;
   if (!m || typeof m !== 'object' || Array.isArray(m)) return undefined;
-  if (Number.isSafeInteger(m.v) && m.v !== 2) return 'other version';
-  if (m.v !== 2 || typeof m.baseUrl !== 'string') return undefined;
+  if (Number.isSafeInteger(m.v) && m.v !== 3) return 'other version';
+  if (m.v !== 3 || typeof m.baseUrl !== 'string') return undefined;
   if (!Number.isFinite(m.createdAt) || !Number.isSafeInteger(m.collections) || (m.collections as number) < 0) return undefined;
   return m as IndexMeta;
 }
@@ -119,33 +118,35 @@ function recordProblem(record: unknown, doi: string): string | undefined {
   for (const field of ['url', 'name', 'add_date', 'modify_date']) {
     if (typeof r[field] !== 'string') return `a record has no ${field} string`;
   }
-  if (typeof r.DOI !== 'string' || normalizeDoi(r.DOI) !== doi) return 'a record filed under the DOI carries another DOI';
+  const filedUnder = (v: unknown) => typeof v === 'string' && v !== '' && normalizeDoi(v) === doi;
+  if (!filedUnder(r.DOI) && !filedUnder(r.preprint_DOI)) return 'a record filed under the DOI carries another DOI';
   return undefined;
 }
 
 export async function writeDoiIndex(
   cacheDir: string,
   baseUrl: string,
-  collections: readonly { DOI?: string | null }[],
-  normalize: (doi: string) => string | undefined,
+  collections: readonly { DOI?: string | null; preprint_DOI?: string | null }[],
+  dois: (c: { DOI?: string | null; preprint_DOI?: string | null }) => string[],
   now = Date.now(),
 ): Promise<void> {
   const buckets = new Map<string, string[]>();
   for (const c of collections) {
-    const doi = typeof c.DOI === 'string' ? normalize(c.DOI) : undefined;
-    // JSON.stringify never emits a raw newline, so one collection stays on one line.
-    if (!doi || /[\t\n]/.test(doi)) continue;
-    const key = bucketOf(doi);
-    const lines = buckets.get(key) ?? [];
-    lines.push(`${doi}\t${JSON.stringify(c)}`);
-    buckets.set(key, lines);
+    for (const doi of dois(c)) {
+      // JSON.stringify never emits a raw newline, so one collection stays on one line.
+      if (/[\t\n]/.test(doi)) continue;
+      const key = bucketOf(doi);
+      const lines = buckets.get(key) ?? [];
+      lines.push(`${doi}\t${JSON.stringify(c)}`);
+      buckets.set(key, lines);
+    }
   }
   const dir = indexDir(cacheDir, baseUrl);
   const tmp = `${dir}.${process.pid}.tmp`;
   await rm(tmp, { recursive: true, force: true });
   await makeDirs(tmp, 0o700);
   await Promise.all([...buckets].map(([key, lines]) => writeFile(join(tmp, `${key}.tsv`), `${lines.join('\n')}\n`)));
-  const meta: IndexMeta = { v: 2, baseUrl, createdAt: now, collections: collections.length };
+  const meta: IndexMeta = { v: 3, baseUrl, createdAt: now, collections: collections.length };
   await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta));
   // Swap the whole directory so a reader never mixes buckets of two scans.
   await rm(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import type { NeuroVaultClient } from './client.js';
 import { createCollection, COLLECTION_READ_ONLY } from './publish.js';
 import { bareDoi, invalidDoi } from './refs.js';
 import type { Collection } from './schemas.js';
+import { tokenInUrl, usableToken } from './private.js';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { HttpError } from '../http/errors.js';
 
@@ -74,14 +75,15 @@ function doiToSend(input: string): string {
   return doi;
 }
 
-/** The token is only visible inside the collection's web URL (`private_token` is excluded from the API). */
+/** The token the API resolves a private collection by (only its web URL shows it), or undefined. */
 export function privateTokenOf(c: Collection): string | undefined {
-  return /\/collections\/([A-Z]{8})\/?$/.exec(c.url)?.[1];
+  const token = tokenInUrl(c.url);
+  return usableToken(token) ? token : undefined;
 }
 
 /**
  * Creates a collection from checked settings. A private one is addressed by its token afterwards (its
- * numeric id answers 403): `privateToken`, when its URL carries one.
+ * numeric id answers 403): `privateToken`, when its URL carries one the API resolves (see api/private.ts).
  */
 export async function newCollection(
   client: NeuroVaultClient,

@@ -84,6 +84,19 @@ export function normalizeDoi(input: string): string | undefined {
   return bareDoi(input)?.toLowerCase();
 }
 
+/**
+ * The normalised DOIs a collection answers to: its paper's `DOI` and, since 2025, its preprint's
+ * `preprint_DOI` (a collection may have only that one). Each DOI once.
+ */
+export function collectionDois(c: { DOI?: unknown; preprint_DOI?: unknown }): string[] {
+  const out: string[] = [];
+  for (const v of [c.DOI, c.preprint_DOI]) {
+    const doi = typeof v === 'string' ? normalizeDoi(v) : undefined;
+    if (doi && !out.includes(doi)) out.push(doi);
+  }
+  return out;
+}
+
 export function invalidDoi(input: string): UsageError {
   return new UsageError(`invalid DOI "${input}": expected 10.NNNN/suffix, doi:10.NNNN/suffix or https://doi.org/10.NNNN/suffix`);
 }

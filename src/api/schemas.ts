@@ -15,6 +15,9 @@ export const Collection = z.looseObject({
   url: z.string(),
   name: z.string(),
   DOI: z.string().nullable().optional(),
+  // Added in 2025: a paper's preprint (a collection may have only that) and where the paper stands.
+  preprint_DOI: z.string().nullable().optional(),
+  publication_status: z.string().nullable().optional(),
   // Absent when the owner deleted their account (FK SET_NULL).
   owner: z.number().int().nullable().optional(),
   owner_name: z.string().nullable().optional(),
@@ -33,11 +36,19 @@ export type Collection = z.infer<typeof Collection>;
  * Just what a DOI scan reads, for checking thousands of rows cheaply; the matches are then checked
  * against the full `Collection` schema. (Bodies are returned as sent, so no key is lost either way.)
  */
-export const CollectionDoi = z.object({
-  id: z.number().int(),
-  DOI: z.string().nullable().optional(),
-});
-export type CollectionDoi = z.infer<typeof CollectionDoi>;
+export interface CollectionDoi {
+  id: number;
+  DOI?: string | null;
+  preprint_DOI?: string | null;
+}
+const optionalText = (v: unknown) => v === undefined || v === null || typeof v === 'string';
+/** Checked by hand: zod's object parse would build a copy of every one of the ~10,000 rows it checks. */
+export const CollectionDoi = z.custom<CollectionDoi>(
+  (v) =>
+    typeof v === 'object' && v !== null && Number.isSafeInteger((v as CollectionDoi).id) &&
+    optionalText((v as CollectionDoi).DOI) && optionalText((v as CollectionDoi).preprint_DOI),
+  'expected a collection with an integer id and DOI/preprint_DOI strings or null',
+);
 
 const imageFields = {
   id: z.number().int(),
@@ -53,6 +64,10 @@ const imageFields = {
   file_size: anyNumber.nullable().optional(),
   add_date: isoDate.optional(),
   modify_date: isoDate.optional(),
+  // Renamed `gender` → `sex` in 2025: both are declared (so --where/--columns accept either on any
+  // record) and neither is constrained (shown, never relied on).
+  sex: z.unknown().optional(),
+  gender: z.unknown().optional(),
 };
 
 export const StatisticMap = z.looseObject({

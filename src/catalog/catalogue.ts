@@ -28,6 +28,9 @@ export interface CatalogStatus {
   images: number;
   bytes: number;
   bytes_per_image: number | null;
+  /** Records the server sent in a shape the catalogue cannot hold (the sync warned about them). */
+  skipped_collections: number;
+  skipped_images: number;
   engine: string;
 }
 
@@ -47,6 +50,8 @@ export async function catalogStatus(path: string, baseUrl: string): Promise<Cata
       images,
       bytes,
       bytes_per_image: images > 0 ? Math.round(bytes / images) : null,
+      skipped_collections: Number(m.get('skipped_collections') ?? 0),
+      skipped_images: Number(m.get('skipped_images') ?? 0),
       engine: catalog.db.engine,
     };
   } finally {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { serverKey } from '../api/doi-index.js';
+import { serverKey } from '../util/server-key.js';
 
 /** One catalogue per server, beside the DOI index in the XDG cache folder. */
 export function catalogPath(cacheDir: string, baseUrl: string): string {

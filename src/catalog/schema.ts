@@ -1,7 +1,7 @@
 import type { Database, SqlValue } from './sqlite.js';
 
 /** Bumped when the layout changes; an older catalogue is treated as missing. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export type Kind = 'collections' | 'images';
 
@@ -12,7 +12,7 @@ export type Kind = 'collections' | 'images';
  * --basic relies on to reproduce nilearn's comparisons exactly.
  */
 export const COLUMNS: Record<Kind, readonly string[]> = {
-  collections: ['name', 'description', 'authors', 'journal_name', 'DOI', 'owner_name', 'number_of_images', 'modify_date'],
+  collections: ['name', 'description', 'authors', 'journal_name', 'DOI', 'preprint_DOI', 'owner_name', 'number_of_images', 'modify_date'],
   images: [
     'collection_id', 'name', 'description', 'contrast_definition', 'cognitive_paradigm_cogatlas',
     'cognitive_contrast_cogatlas', 'task', 'map_type', 'modality', 'image_type', 'analysis_level',
@@ -22,7 +22,7 @@ export const COLUMNS: Record<Kind, readonly string[]> = {
 
 /** Full-text fields with their BM25 weight: a match in a name counts most. */
 export const FTS_FIELDS: Record<Kind, readonly (readonly [string, number])[]> = {
-  collections: [['name', 10], ['description', 1], ['authors', 4], ['journal_name', 2], ['DOI', 4]],
+  collections: [['name', 10], ['description', 1], ['authors', 4], ['journal_name', 2], ['DOI', 4], ['preprint_DOI', 4]],
   images: [
     ['name', 10], ['description', 1], ['contrast_definition', 3], ['cognitive_paradigm_cogatlas', 4],
     ['cognitive_contrast_cogatlas', 4], ['task', 4], ['map_type', 2], ['modality', 2],
@@ -34,6 +34,7 @@ export function createTables(db: Database): void {
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
     CREATE TABLE IF NOT EXISTS shapes (id INTEGER PRIMARY KEY, keys TEXT NOT NULL UNIQUE);
     CREATE TABLE IF NOT EXISTS pages (kind TEXT, pass INTEGER, "offset" INTEGER, count INTEGER, PRIMARY KEY (kind, pass, "offset"));
+    CREATE TABLE IF NOT EXISTS skipped (kind TEXT, pass INTEGER, source TEXT, idx INTEGER, id INTEGER, reason TEXT, PRIMARY KEY (kind, pass, source, idx));
     ${(['collections', 'images'] as const)
       .map((k) => `CREATE TABLE IF NOT EXISTS ${k} (id INTEGER PRIMARY KEY, ${COLUMNS[k].map((c) => `"${c}"`).join(', ')}, json TEXT NOT NULL, pass INTEGER NOT NULL);`)
       .join('\n')}

@@ -2,11 +2,12 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { makeDirs } from '../util/make-dirs.js';
 import { dirname } from 'node:path';
 import type { NeuroVaultClient } from '../api/client.js';
-import { Collection, Image, MAX_COLLECTIONS, MAX_IMAGES } from '../api/schemas.js';
+import { MAX_COLLECTIONS, MAX_IMAGES } from '../api/schemas.js';
 import { partialPath } from './location.js';
-import { SCHEMA_VERSION, createSearchIndex, createTables, readMeta, upsertParams, upsertSql, writeMeta, type Kind } from './schema.js';
+import { SCHEMA_VERSION, createSearchIndex, createTables, readMeta, writeMeta, type Kind } from './schema.js';
 import { openDatabase, type Database } from './sqlite.js';
-import { ShapeWriter } from './shapes.js';
+import { ANY_RECORD, RecordWriter, skippedRecords } from './records.js';
+import { reconcile } from './reconcile.js';
 import { CliError, ExitCode } from '../errors.js';
 
 /**
@@ -37,12 +38,12 @@ export interface SyncResult {
   collections: number;
   images: number;
   bytes: number;
+  /** Records left out because they do not match their schema (see `catalog status`). */
+  skipped: Record<Kind, number>;
   /** True when an interrupted sync was continued. */
   resumed: boolean;
   passes: Record<Kind, number>;
 }
-
-const SCHEMAS = { collections: Collection, images: Image } as const;
 
 /**
  * Brings every public collection and image into a new catalogue. Pages are stored as they arrive and
@@ -70,10 +71,14 @@ export async function syncCatalog(opts: SyncOptions): Promise<SyncResult> {
     for (const kind of ['collections', 'images'] as const) {
       passes[kind] = await syncKind(db, kind, opts, readMeta(db));
     }
+    await reconcile(db, opts, resumed);
     createSearchIndex(db);
     const count = (kind: Kind) => Number(db.prepare(`SELECT count(*) AS n FROM ${kind}`).get()!.n);
     const result = { collections: count('collections'), images: count('images') };
-    writeMeta(db, { synced_at: now(), ...result });
+    const skipped = skippedRecords(db);
+    writeMeta(db, { synced_at: now(), ...result, skipped_collections: skipped.counts.collections, skipped_images: skipped.counts.images });
+    const total = skipped.counts.collections + skipped.counts.images;
+    if (total > 0) opts.warn(skippedWarning(skipped.counts, skipped.examples));
     db.exec('DELETE FROM pages');
     db.close();
   } catch (err) {
@@ -88,10 +93,20 @@ export async function syncCatalog(opts: SyncOptions): Promise<SyncResult> {
   return {
     collections: Number(m.get('collections')),
     images: Number(m.get('images')),
+    skipped: { collections: Number(m.get('skipped_collections')), images: Number(m.get('skipped_images')) },
     bytes: (await stat(opts.path)).size,
     resumed,
     passes,
   };
+}
+
+/** One line for every record left out: how many, and the first few with the reason. */
+function skippedWarning(counts: Record<Kind, number>, examples: { kind: Kind; id: number | null; reason: string }[]): string {
+  const parts = (['collections', 'images'] as const)
+    .filter((k) => counts[k] > 0)
+    .map((k) => `${counts[k]} ${k === 'images' ? 'image' : 'collection'}${counts[k] === 1 ? '' : 's'}`);
+  const shown = examples.map((e) => `${e.kind === 'images' ? 'image' : 'collection'} ${e.id ?? '(no id)'}: ${e.reason}`).join('; ');
+  return `catalogue: left out ${parts.join(' and ')} that the server sent in an unexpected shape (${shown}); \`neurovault catalog status\` counts them`;
 }
 
 async function openPartial(path: string): Promise<Database> {
@@ -126,20 +141,24 @@ function claim(db: Database): void {
 }
 
 /** One list into its table; returns the number of passes it took. */
-async function syncKind(db: Database, kind: Kind, opts: SyncOptions, meta: Map<string, string>): Promise<number> {
+export async function syncKind(db: Database, kind: Kind, opts: SyncOptions, meta: Map<string, string>): Promise<number> {
   let pass = Number(meta.get(`${kind}_pass`) ?? 1);
   if (meta.get(`${kind}_done`) === '1') return pass;
-  const upsert = db.prepare(upsertSql(kind));
-  const shapes = new ShapeWriter(db);
+  const records = new RecordWriter(db, kind);
   const recordPage = db.prepare('INSERT OR REPLACE INTO pages (kind, pass, "offset", count) VALUES (?, ?, ?, ?)');
   for (;;) {
     writeMeta(db, { [`${kind}_pass`]: pass });
     const done = new Set(
       db.prepare('SELECT "offset" AS o FROM pages WHERE kind = ? AND pass = ?').all(kind, pass).map((r) => Number(r.o)),
     );
-    // Ids stored in this pass, kept in memory: counting rows per page would rescan the table each time.
-    const seen = new Set(db.prepare(`SELECT id FROM ${kind} WHERE pass = ?`).all(pass).map((r) => Number(r.id)));
-    const { count } = await opts.api.scanPages(opts.api.apiUrl(kind), SCHEMAS[kind], {
+    // Ids read in this pass (stored or skipped), kept in memory: counting rows per page would rescan the table each time.
+    const seen = new Set(
+      db
+        .prepare(`SELECT id FROM ${kind} WHERE pass = ? UNION SELECT id FROM skipped WHERE kind = ? AND pass = ? AND id IS NOT NULL`)
+        .all(pass, kind, pass)
+        .map((r) => Number(r.id)),
+    );
+    const { count } = await opts.api.scanPages(opts.api.apiUrl(kind), ANY_RECORD, {
       pageSize: opts.pageSize,
       maxCount: kind === 'images' ? MAX_IMAGES : MAX_COLLECTIONS,
       concurrency: opts.concurrency,
@@ -149,16 +168,15 @@ async function syncKind(db: Database, kind: Kind, opts: SyncOptions, meta: Map<s
         if (opts.signal.aborted) return;
         db.exec('BEGIN');
         try {
-          for (const item of page.results) {
-            const obj = item as Record<string, unknown>;
-            upsert.run(...upsertParams(kind, obj, shapes.pack(obj), pass));
-            seen.add(item.id);
-          }
+          page.results.forEach((item, idx) => {
+            const id = records.write(item, pass, `list:${offset}`, idx);
+            if (id !== undefined) seen.add(id);
+          });
           recordPage.run(kind, pass, offset, page.count);
           db.exec('COMMIT');
         } catch (err) {
           db.exec('ROLLBACK');
-          shapes.reload(db);
+          records.reload(db);
           throw err;
         }
         opts.progress?.({ kind, stored: seen.size, total: page.count });
@@ -166,11 +184,14 @@ async function syncKind(db: Database, kind: Kind, opts: SyncOptions, meta: Map<s
     });
     opts.signal.throwIfAborted();
     const counts = db.prepare('SELECT DISTINCT count AS c FROM pages WHERE kind = ? AND pass = ?').all(kind, pass).map((r) => Number(r.c));
-    const stored = seen.size;
+    // Records without a usable id were read too: they count toward `count`.
+    const nameless = Number(db.prepare('SELECT count(*) AS n FROM skipped WHERE kind = ? AND pass = ? AND id IS NULL').get(kind, pass)!.n);
+    const stored = seen.size + nameless;
     const consistent = counts.length === 1 && counts[0] === count && stored === count;
     if (consistent) {
       // Rows not seen in a consistent pass were deleted on the server since an earlier pass.
       db.prepare(`DELETE FROM ${kind} WHERE pass < ?`).run(pass);
+      db.prepare('DELETE FROM skipped WHERE kind = ? AND pass < ?').run(kind, pass);
     } else if (pass < MAX_PASSES) {
       pass++;
       continue;

@@ -1,7 +1,7 @@
 // The completion scripts, generated from the commander tree, so they offer exactly what the commands declare.
 import type { Command, Option } from 'commander';
 import { OUTPUT_FORMATS } from './globals.js';
-import { ANALYSIS_LEVELS, MAP_TYPES, MODALITIES, type Choice } from '../api/publish.js';
+import { ANALYSIS_LEVELS, MAP_TYPES, MODALITIES, type Choice } from '../api/choices.js';
 
 /** One command of the tree, as the completion scripts need it. */
 interface Node {

@@ -33,8 +33,8 @@ export async function findCollectionsByDoi(
         `the server did not apply ?DOI=, so all ${result.scanned.length} public collections were scanned (pages of 1000 in parallel) and matched locally`,
       );
     }
-    const { normalizeDoi } = await import('../api/refs.js');
-    await writeDoiIndex(dir, baseUrl, result.scanned, normalizeDoi).catch((err: Error) =>
+    const { collectionDois } = await import('../api/refs.js');
+    await writeDoiIndex(dir, baseUrl, result.scanned, collectionDois).catch((err: Error) =>
       ctx.log(`could not write the DOI index: ${err.message}`),
     );
   }

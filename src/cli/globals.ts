@@ -152,7 +152,7 @@ export function prepareArgv(argv: readonly string[], commandNames: ReadonlySet<s
   return out;
 }
 
-function parseBaseUrl(value: string, flag: string): string {
+export function parseBaseUrl(value: string, flag = '--base-url'): string {
   const url = new URL(parseHttpUrl(value, flag));
   // The API lives under /api/ of the server root; a trailing slash or /api suffix is a common paste.
   const path = url.pathname.replace(/\/+$/, '').replace(/\/api$/, '');

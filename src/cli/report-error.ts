@@ -2,7 +2,7 @@ import { CommanderError } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
 import { HttpError } from '../http/errors.js';
 import type { Context } from './context.js';
-import { BEARER_HINT, describeTokenSource, loginHint, rejectedHint } from './auth-hints.js';
+import { BEARER_HINT, describeTokenSource, forbiddenHint, loginHint, rejectedHint } from './auth-hints.js';
 import { DEFAULT_BASE_URL } from './globals.js';
 import { configPath } from '../config.js';
 import { describeFsError } from '../util/fs-error.js';
@@ -55,9 +55,7 @@ function httpHint(err: HttpError, ctx: Context): string | undefined {
     const source = describeTokenSource(ctx.tokenSource, { tokenFile: g?.tokenFile, configPath: configPath(ctx.env) });
     return `the token from ${source} was rejected: ${rejectedHint(baseUrl, g?.authScheme ?? 'token')}`;
   }
-  if (err.status === 403) {
-    return 'only the owner or a contributor may do this; a private collection must be addressed by its 8-letter token';
-  }
+  if (err.status === 403) return forbiddenHint(err.method, err.url);
   return undefined;
 }
 

@@ -156,6 +156,12 @@ export function planFrom(
       refuse('the server lists no file for this image');
       continue;
     }
+    // NeuroVault reports 0 when it cannot stat the file (ImageSerializer.get_file_size on OSError), and
+    // the file URL then 404s (API.md §12): asking for it would only cost a request and a retry budget.
+    if (image.file_size === 0) {
+      refuse('the file is missing on the server (its file_size is 0)');
+      continue;
+    }
     const ext = fileExtension(image.file);
     if (!allowedExtension(ext)) {
       refuse(`the server's file name has an unexpected extension "${ext}"; refused`);

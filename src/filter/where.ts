@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { cellText, getPath } from '../util/record-path.js';
-import { CHOICE_FIELDS, resolveChoice } from '../api/publish.js';
+import { CHOICE_FIELDS, resolveChoice } from '../api/choices.js';
 
 export type WhereOp = '=' | '!=' | '>' | '>=' | '<' | '<=' | '~';
 
@@ -104,9 +104,17 @@ export function matchesWhere(record: object, clauses: WhereClause[], collection?
     const value =
       collection && c.field.startsWith(COLLECTION_PREFIX)
         ? getPath(collection, c.field.slice(COLLECTION_PREFIX.length))
-        : getPath(record, c.field);
+        : imageField(record, c.field);
     return matchValue(value, c);
   });
+}
+
+/** Images said `gender` until 2025 and `sex` since (NeuroVault 3230e357): either name reads either field. */
+const RENAMED: Readonly<Record<string, string>> = { sex: 'gender', gender: 'sex' };
+
+function imageField(record: object, field: string): unknown {
+  const value = getPath(record, field);
+  return value === undefined && Object.hasOwn(RENAMED, field) ? getPath(record, RENAMED[field]!) : value;
 }
 
 /** undefined, null, and the server's placeholder strings ("", "None", "None / Other", "N/A", "null"). */

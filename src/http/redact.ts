@@ -36,11 +36,15 @@ export function redactSecrets(text: string): string {
 }
 
 // An echoed header names its own secret even when it is not ours (a token being tried, a proxy's).
-const AUTH_HEADER = /(\b(?:proxy-)?authorization\b["']?\s*[:=]\s*["']?)(?:(?:token|bearer|basic|aws4-hmac-sha256)\s+)?[^\s"',;]+/gi;
+const AUTH_HEADER = /(\b(?:proxy-)?authorization\b["']?\s*[:=]\s*["']?)((?:token|bearer|basic|aws4-hmac-sha256)\s+)?([^\s"',;]+)/gi;
+/** `<key>`, `<your token>`: our own help text showing the header's form, not a secret. */
+const PLACEHOLDER = /^<[a-z][a-z _-]*>$/i;
 
 /** For messages: remembered secrets and any `Authorization: <scheme> <value>` a server echoed. */
 export function redactText(text: string): string {
-  return redactSecrets(text).replace(AUTH_HEADER, '$1***');
+  return redactSecrets(text).replace(AUTH_HEADER, (whole: string, head: string, _scheme: string | undefined, value: string) =>
+    PLACEHOLDER.test(value) ? whole : `${head}***`,
+  );
 }
 
 type Write = (...args: unknown[]) => boolean;

@@ -41,6 +41,7 @@ export function createFileHandler(store: Store, faults: () => FaultConfig) {
     if (fault && fault !== 'truncate') { sendSimpleFault(ctx.res, fault, cfg.retryAfterSeconds); return; }
 
     const body = store.fileBody(im.id);
+    if (store.realApp) { sendLikeDjango(ctx, body, fault === 'truncate'); return; }
     const headers: Record<string, string> = {
       'Content-Type': 'application/octet-stream',
       'Accept-Ranges': 'bytes',
@@ -60,4 +61,21 @@ export function createFileHandler(store: Store, faults: () => FaultConfig) {
     ctx.res.writeHead(status, { ...headers, 'Content-Length': String(part.length) });
     ctx.res.end(ctx.method === 'HEAD' ? undefined : part);
   };
+}
+
+/**
+ * NeuroVault's `serve_image` through django-sendfile's development backend (the shipped settings):
+ * `django.views.static.serve` answers every GET with 200 and the whole file (a Range is not read), sets
+ * Content-Length and Last-Modified but no ETag and no Accept-Ranges, and sendfile adds the `encoding`
+ * it was given as `Content-Encoding: utf-8` (API.md §12).
+ */
+function sendLikeDjango(ctx: ReqCtx, body: Buffer, truncate: boolean): void {
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/octet-stream',
+    'Content-Encoding': 'utf-8',
+    'Last-Modified': 'Mon, 20 Jul 2020 22:14:27 GMT',
+  };
+  if (truncate) { sendTruncated(ctx.res, 200, headers, body); return; }
+  ctx.res.writeHead(200, { ...headers, 'Content-Length': String(body.length) });
+  ctx.res.end(ctx.method === 'HEAD' ? undefined : body);
 }

@@ -16,6 +16,8 @@ export interface SeedIds {
   hostileFileImageId: number;
   htmlTrapCollectionId: number;
   recordedCollectionIds: [8477, 1615];
+  /** realApp only: a collection known by its preprint's DOI alone (SEED.preprintDoi) */
+  preprintCollectionId?: number;
   /** first synthetic collection id (they are consecutive) */
   firstSyntheticCollectionId: number;
 }
@@ -23,6 +25,10 @@ export interface SeedIds {
 export const SEED = {
   doi: 4510, big: 4511, sixty: 4512, private: 4513, broken: 4514, htmlTrap: 4515,
   privateToken: 'QXKZTRWM',
+  preprint: 4516,
+  /** realApp: the DOI seed's preprint, and the preprint-only collection's */
+  seedPreprintDoi: '10.1101/2012.09.27.123456',
+  preprintDoi: '10.1101/2024.05.06.592011',
   bigImages: 1250, sixtyImages: 60,
   /** owner of the seeds that the default user must NOT be able to write to */
   otherOwner: { id: 2201, username: 'nv_curator' },
@@ -140,6 +146,7 @@ export function seedStore(store: Store, opts: { collections: number; imagesPerCo
     add_date: '2013-03-14T10:21:05.120334Z', modify_date: '2019-05-02T10:00:00.000000Z',
     doi_add_date: '2013-03-14T10:21:05.120334Z', number_of_experimental_units: 120, subject_age_mean: 54.3,
     field_strength: 3, software_package: 'SPM', coordinate_space: 'mni', used_smoothing: true, smoothing_fwhm: 8,
+    ...(store.realApp ? { publication_status: 'published', preprint_DOI: SEED.seedPreprintDoi } : {}),
   });
   store.addImage(doi, {
     name: 'Age negative correlation', map_type: 'T map', analysis_level: 'group', number_of_subjects: 120,
@@ -154,6 +161,19 @@ export function seedStore(store: Store, opts: { collections: number; imagesPerCo
     name: 'Statistic Map: age effect', add_date: '2019-05-02T10:00:00+02:00', modify_date: '2019-05-02T10:00:00+02:00',
     map_type: 'T map', $filename: 'TStatistic.nii.gz',
   }]);
+
+  // (1b) realApp: a paper so far known by its preprint only
+  let preprint: CollectionRecord | undefined;
+  if (store.realApp) {
+    preprint = store.addCollection({
+      $template: 'web', id: SEED.preprint, ...other, name: 'Working memory load effects (preprint, stand-in)',
+      publication_status: 'submitted', DOI: null, preprint_DOI: SEED.preprintDoi, authors: 'D. Preprint, E. Server',
+      add_date: '2024-05-07T09:00:00.000000+02:00', modify_date: '2024-05-07T09:00:00.000000+02:00',
+    });
+    for (const [i, sex] of (['F', 'M'] as const).entries()) {
+      store.addImage(preprint, { name: `load effect ${i + 1}`, map_type: 'T map', modality: 'fMRI-BOLD', sex, $filename: `load_${i + 1}.nii.gz` });
+    }
+  }
 
   // (3)/(4) paging seeds
   const big = store.addCollection({ id: SEED.big, ...other, name: 'Large collection (1250 maps)' });
@@ -187,5 +207,6 @@ export function seedStore(store: Store, opts: { collections: number; imagesPerCo
     privateCollectionId: priv.id, privateToken: SEED.privateToken,
     brokenFilesCollectionId: broken.id, missingFileImageId: missing.id, hostileFileImageId: hostile.id,
     htmlTrapCollectionId: trap.id, recordedCollectionIds: [8477, 1615], firstSyntheticCollectionId,
+    ...(preprint ? { preprintCollectionId: preprint.id } : {}),
   };
 }

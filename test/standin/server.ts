@@ -35,6 +35,14 @@ export interface StandinOptions {
   port?: number;
   /** a NeuroVault-sized population added after the seeds (population.ts), e.g. 10,000 / 270,000 */
   population?: PopulationOptions;
+  /**
+   * As NeuroVault's own app (2025 code, shipped settings) was seen run locally (API.md §12): collections
+   * carry `publication_status`/`preprint_DOI` (plus a preprint-only seed collection), images `sex`
+   * (the recorded ones keep `gender`); files are served by Django's static view (no ETag, a Range gets
+   * 200 and the whole file, `Content-Encoding: utf-8`); private collections created through the API get
+   * a lower-case hex token the API cannot resolve.
+   */
+  realApp?: boolean;
 }
 
 export interface RecordedRequest {
@@ -91,6 +99,7 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
   const fileUrl = fileServer ? `http://127.0.0.1:${await listen(fileServer, 0)}` : url;
 
   const store = new Store(url, fileUrl, opts.fileBytes ?? 2048, opts.users ?? [DEFAULT_USER]);
+  store.realApp = opts.realApp === true;
   const ids = seedStore(store, { collections: opts.collections ?? 20, imagesPerCollection: opts.imagesPerCollection ?? 3 });
   if (opts.population) addPopulation(store, opts.population);
 

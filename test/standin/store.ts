@@ -4,7 +4,7 @@
 // Host (DRF build_absolute_uri) at serialisation time.
 import { niftiGz, niftiGzSize } from './nifti-file.js';
 import { hashString } from './prng.js';
-import { API_COLLECTION, ATLAS, NIDM_STATMAP, STATMAP, WEB_COLLECTION, clone, type JsonObject } from './templates.js';
+import { API_COLLECTION, ATLAS, NIDM_STATMAP, STATMAP, WEB_COLLECTION, clone, collection2025, image2025, type JsonObject } from './templates.js';
 import type { TextField } from './multipart.js';
 
 export interface User { token: string; id: number; username: string; email?: string }
@@ -61,6 +61,8 @@ export interface CollectionInit {
 
 export const LOGIN_PAGE_HTML = '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Log in | NeuroVault</title></head>\n<body>\n<form method="post" action="/accounts/login/">\n<input type="hidden" name="csrfmiddlewaretoken" value="standin">\n<label>Username <input name="username"></label>\n<label>Password <input type="password" name="password"></label>\n<button type="submit">Log in</button>\n</form>\n</body>\n</html>\n';
 
+const TEMPLATES_2025 = new Map([STATMAP, ATLAS, NIDM_STATMAP].map((t) => [t, image2025(t)]));
+
 const FILE_CACHE_LIMIT = 256 * 1024 * 1024;
 const TOKEN_LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
@@ -90,6 +92,11 @@ export class Store {
   nextCollectionId = 20001;
   nextImageId = 600001;
   nextPackId = 9001;
+  /**
+   * As the real app of 2025 (API.md §12): the 2025 fields, files served by Django's static view, and
+   * lower-case hex tokens for private collections created through the API.
+   */
+  realApp = false;
 
   constructor(
     readonly apiOrigin: string,
@@ -122,7 +129,8 @@ export class Store {
     const token = isPrivate ? ($token ?? this.newToken(id)) : undefined;
     const ownerId = 'owner' in fields ? (fields.owner as number | null) : (ownerFallback?.id ?? null);
     const rec: CollectionRecord = { id, token, ownerId, contributorIds: $contributors ?? [], obj: {}, imageIds: [], packIds: [] };
-    const base = clone($template === 'api' ? API_COLLECTION : WEB_COLLECTION);
+    const recorded = $template === 'api' ? API_COLLECTION : WEB_COLLECTION;
+    const base = clone(this.realApp ? collection2025(recorded) : recorded);
     const owner = this.userById(ownerId);
     const url = this.collectionWebUrl(rec);
     rec.obj = Object.assign(base, {
@@ -220,9 +228,12 @@ export class Store {
     const fileMode: FileMode = upload ? 'uploaded' : (init.$file ?? 'generated');
     const fileName = this.uniqueFileName(c, init.$filename ?? `image_${id}.nii.gz`);
     const fileTarget = init.$fileBytes ?? this.fileBytes;
-    const fileSize = fileMode === 'generated' ? niftiGzSize(fileTarget)
+    // 0 only for a missing file (get_file_size's OSError); an HTML trap claims the file it pretends to be.
+    const fileSize = fileMode === 'generated' || fileMode === 'html' ? niftiGzSize(fileTarget)
       : fileMode === 'uploaded' ? upload!.bytes.length : 0;
-    const template = kind === 'atlas' ? ATLAS : kind === 'nidm' ? NIDM_STATMAP : STATMAP;
+    let template = kind === 'atlas' ? ATLAS : kind === 'nidm' ? NIDM_STATMAP : STATMAP;
+    // Recorded images keep their `gender`; everything else is served as the 2025 app would.
+    if (this.realApp && !('gender' in init)) template = TEMPLATES_2025.get(template)!;
     // `delete` would push the object into slow dictionary mode, so image_type is skipped and re-added last
     const obj = clone(template, 'image_type');
     const imageType = init.image_type ?? template.image_type;

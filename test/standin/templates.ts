@@ -22,6 +22,27 @@ export function readSample(era: 'pynv-2016' | 'pynv-2020', name: string): unknow
 
 const sample = (name: string) => readSample('pynv-2020', name) as JsonObject;
 
+/**
+ * The 2025 shapes (API.md §4, §12; NeuroVault commits 0321596f, 1d9c2ebe, 3230e357), derived from the
+ * recordings: collections gain `publication_status` (before `DOI`) and `preprint_DOI` (after it); images
+ * say `sex` where they said `gender`. No response of the 2025 app was recorded, so this is built, not copied.
+ */
+export function collection2025(o: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (k === 'DOI') out.publication_status = null;
+    out[k] = v;
+    if (k === 'DOI') out.preprint_DOI = null;
+  }
+  return out;
+}
+
+export function image2025(o: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(o)) out[k === 'gender' ? 'sex' : k] = v;
+  return out;
+}
+
 /** Web-created collection: "" for empty strings. */
 export const WEB_COLLECTION: JsonObject = sample('read_collection');
 /** API-created collection: null for empty strings. */

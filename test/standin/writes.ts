@@ -1,5 +1,6 @@
 // Validation and creation for the two write endpoints the CLI uses, mirroring DRF error shapes:
 // field errors first ({"field": [msg]}), then cross-field ({"non_field_errors": [msg]}).
+import { createHash } from 'node:crypto';
 import type { FilePart, ParsedForm } from './multipart.js';
 import { isoDate, type CollectionRecord, type ImageRecord, type Store, type User } from './store.js';
 import {
@@ -27,6 +28,12 @@ export function resolveDoi(doi: string): JsonObject | undefined {
     return { name: `Stand-in paper ${m[1]}`, authors: 'Stand-in Author', paper_url: `https://doi.org/${doi}`, journal_name: 'Journal of Stand-ins' };
   }
   return undefined;
+}
+
+/** Like `uuid4()[:8]`, but deterministic, and never all digits (which would read as an id). */
+function hexTokenFor(id: number): string {
+  const hex = createHash('sha256').update(`private:${id}`).digest('hex').slice(0, 8);
+  return /^\d+$/.test(hex) ? `a${hex.slice(1)}` : hex;
 }
 
 const blankOrNull = (v: unknown) => v === undefined || v === null || v === '';
@@ -81,8 +88,11 @@ export function createCollection(store: Store, user: User, body: JsonObject, fro
     Object.assign(values, paper);
   }
   const now = Date.now();
+  // The real app mints `uuid4()[:8]` (lower-case hex) in get_absolute_url(), which get_collection's
+  // ^[A-Z]{8}$ never resolves (API.md §12); the stand-in's default keeps a usable 8-letter token.
+  const hexToken = store.realApp && values.private === true ? hexTokenFor(store.nextCollectionId) : undefined;
   const rec = store.addCollection({
-    $template: 'api', ...values, owner: user.id, owner_name: user.username,
+    $template: 'api', ...values, ...(hexToken ? { $token: hexToken } : {}), owner: user.id, owner_name: user.username,
     add_date: isoDate(now), modify_date: isoDate(now + 1), doi_add_date: hasDoi ? isoDate(now) : null,
   });
   return { ok: true, value: rec };

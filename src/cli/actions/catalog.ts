@@ -23,9 +23,9 @@ const MAX_SYNC_CONCURRENCY = 4;
 const STATUS: RecordShape = {
   noun: ['catalogue', 'catalogues'],
   defaults: [],
-  declared: ['server', 'path', 'synced_at', 'age', 'collections', 'images', 'bytes', 'size', 'bytes_per_image', 'engine'],
+  declared: ['server', 'path', 'synced_at', 'age', 'collections', 'images', 'skipped_collections', 'skipped_images', 'bytes', 'size', 'bytes_per_image', 'engine'],
 };
-const SYNCED: RecordShape = { noun: ['sync', 'syncs'], defaults: [], declared: ['path', 'collections', 'images', 'bytes', 'seconds', 'resumed'] };
+const SYNCED: RecordShape = { noun: ['sync', 'syncs'], defaults: [], declared: ['path', 'collections', 'images', 'skipped', 'bytes', 'seconds', 'resumed'] };
 
 export function catalogFile(ctx: Context): string {
   return catalogPath(cacheDir(ctx.env), ctx.globals.baseUrl);
@@ -69,7 +69,10 @@ export async function runCatalogSync(flags: CatalogSyncFlags, ctx: Context): Pro
     });
     spinner?.stop();
     const seconds = (Date.now() - started) / 1000;
-    await present.result({ path: catalogFile(ctx), collections: result.collections, images: result.images, bytes: result.bytes, seconds, resumed: Boolean(result.resumed) }, SYNCED);
+    await present.result(
+      { path: catalogFile(ctx), collections: result.collections, images: result.images, skipped: result.skipped, bytes: result.bytes, seconds, resumed: Boolean(result.resumed) },
+      SYNCED,
+    );
     if (!g.quiet) {
       const how = result.resumed ? ' (continued an interrupted sync)' : '';
       ctx.warn(
@@ -93,7 +96,8 @@ export async function runCatalogStatus(ctx: Context): Promise<void> {
   const s = status;
   const record = {
     ...{ server: s.server, path: s.path, synced_at: s.synced_at, age: formatAge(s.age_ms), collections: s.collections, images: s.images },
-    ...{ bytes: s.bytes, size: formatBytes(s.bytes), bytes_per_image: s.bytes_per_image, engine: s.engine },
+    ...{ bytes: s.bytes, size: formatBytes(s.bytes), bytes_per_image: s.bytes_per_image },
+    ...{ skipped_collections: s.skipped_collections, skipped_images: s.skipped_images, engine: s.engine },
   };
   const present = presenterFor(ctx);
   present.checkKnown(STATUS);

@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { collectionBody, newCollection, type NewCollection } from '../../api/new-collection.js';
 import { uploadImages } from '../../upload/upload-images.js';
+import { createdPrivateNotice } from '../../api/private.js';
 import { writeObject, writeRecords } from '../../output/format.js';
 import { UploadProgress } from '../../output/upload-bar.js';
 import { parseKeyValues } from '../parse.js';
@@ -26,14 +27,8 @@ const IMAGE_COLUMNS = ['id', 'name', 'map_type', 'modality', 'file_size', 'url']
 export async function runCollectionsCreate(opts: CollectionsCreateOptions, ctx: Context): Promise<void> {
   const body = collectionBody(opts);
   await requireToken(ctx, 'collections create');
-  const { collection: created, privateToken: token } = await newCollection(await ctx.api(), body, ctx.signal);
-  if (created.private && !ctx.globals.quiet) {
-    ctx.warn(
-      token
-        ? `created private collection ${created.id}; address it by its token ${token} (the numeric id answers 403)`
-        : `created private collection ${created.id}, but its URL (${created.url}) carries no 8-letter token the API can resolve`,
-    );
-  }
+  const { collection: created } = await newCollection(await ctx.api(), body, ctx.signal);
+  if (created.private && !ctx.globals.quiet) ctx.warn(createdPrivateNotice(created));
   const g = ctx.globals;
   await writeObject(ctx.io, created, { format: g.output, columns: g.columns ?? COLLECTION_COLUMNS, color: g.color });
 }
