@@ -11,6 +11,7 @@ import {
   CliError,
   ExitCode,
   LockMismatchError,
+  OfflineError,
   copy,
   createClient,
   downloadSelection,
@@ -67,6 +68,28 @@ describe('the library against the stand-in and s3rver', () => {
     } finally {
       await client.close();
     }
+  });
+
+  test('a version-2 lock installs alone through the library; offline, a complete folder needs no request', async () => {
+    const online = createClient({ baseUrl: nv.url });
+    const lock = join(work, 'v2.lock');
+    const first = await downloadSelection({ client: online, refs: [String(SEED.sixty)], maxImages: 3, out: join(work, 'v2-a'), lock, retryBaseMs: 1 });
+    assert.equal(first.lockWritten, lock);
+    const out = join(work, 'v2-b');
+    const installed = await downloadSelection({ client: online, lock, frozen: true, out, retryBaseMs: 1 });
+    await online.close();
+    assert.deepEqual([installed.complete, installed.outcome.fetched], [true, 3]);
+
+    const offline = createClient({ baseUrl: nv.url, offline: true });
+    const before = nv.requests.length;
+    const again = await downloadSelection({ client: offline, lock, frozen: true, out, offline: true });
+    assert.deepEqual([again.complete, again.outcome.fetched, again.outcome.skipped], [true, 0, 3]);
+    assert.equal(nv.requests.length, before, 'no request');
+    await rm(join(out, again.plan.items[0]!.path));
+    const missing = await downloadSelection({ client: offline, lock, frozen: true, out, offline: true }).catch((e: unknown) => e);
+    await offline.close();
+    assert.ok(missing instanceof OfflineError, String(missing));
+    assert.equal(missing.exitCode, ExitCode.offline);
   });
 
   test('verifyDownload reports a changed file as a mismatch, with events', async () => {
