@@ -1,0 +1,65 @@
+import type { Context } from '../cli/context.js';
+import type { DownloadResult } from '../download/download-selection.js';
+import type { Plan } from '../download/plan.js';
+import { writeRecords } from './format.js';
+import { formatBytes, formatSeconds } from './units.js';
+
+/** `97.7 MiB` or `97.7 MiB (+3 of unknown size)`. */
+export function planSize(p: { bytes: number; unknownSizes: number }): string {
+  return `${formatBytes(p.bytes)}${p.unknownSizes ? ` (+${p.unknownSizes} of unknown size)` : ''}`;
+}
+
+function sizeOf(plan: Plan): { bytes: number; unknownSizes: number } {
+  return {
+    bytes: plan.items.reduce((n, i) => n + (i.expect.bytes ?? 0), 0),
+    unknownSizes: plan.items.filter((i) => i.expect.bytes === undefined).length,
+  };
+}
+
+/** `download --dry-run`: the plan as records on stdout, what cannot be fetched and the totals on stderr. */
+export async function printDownloadPlan(plan: Plan, ctx: Context): Promise<void> {
+  const g = ctx.globals;
+  const records = plan.items.map((i) => ({ id: i.id, collection_id: i.collectionId, bytes: i.expect.bytes ?? null, path: i.path }));
+  await writeRecords(ctx.io, records, { format: g.output, columns: g.columns ?? ['id', 'collection_id', 'bytes', 'path'], color: g.color });
+  for (const u of plan.unavailable) ctx.warn(`image ${u.id} (collection ${u.collectionId}): ${u.reason}`);
+  if (!g.quiet) {
+    ctx.warn(`dry run: ${plan.items.length} image(s), ${planSize(sizeOf(plan))} from ${plan.collections.size} collection(s); nothing fetched`);
+  }
+}
+
+/** Each failure and the summary line on stderr; with `-o json|ndjson` the summary object on stdout. */
+export async function reportDownload(result: DownloadResult, ctx: Context): Promise<void> {
+  const g = ctx.globals;
+  const { outcome, failures, plan } = result;
+  for (const f of failures) ctx.warn(`image ${f.id} (collection ${f.collection_id}): ${f.reason}`);
+  if (result.lockSkipped && !outcome.interrupted) {
+    ctx.warn(`the lock ${result.lockFile ?? ''} was not written: it only describes complete downloads`);
+  }
+  const ms = result.ms;
+  if (!g.quiet) {
+    const rate = outcome.bytes > 0 ? ` (${formatBytes((outcome.bytes * 1000) / Math.max(1, ms))}/s)` : '';
+    const stopped = outcome.notStarted > 0 ? `, ${outcome.notStarted} not started` : '';
+    const head = outcome.interrupted ? 'interrupted: ' : '';
+    const counts = `fetched ${outcome.fetched}, skipped ${outcome.skipped}, failed ${failures.length}${stopped}`;
+    ctx.warn(`${head}${counts} · ${formatBytes(outcome.bytes)} in ${formatSeconds(ms)}${rate} → ${result.out}`);
+    if (outcome.interrupted) ctx.printLine('hint: run the same command again to resume: finished files are kept and *.part files continue');
+  }
+  if (g.output === 'json' || g.output === 'ndjson') {
+    const summary = {
+      out: result.out,
+      manifest: result.manifest,
+      images: plan.items.length + plan.unavailable.length,
+      fetched: outcome.fetched,
+      skipped: outcome.skipped,
+      failed: failures.length,
+      not_started: outcome.notStarted,
+      bytes: outcome.bytes,
+      seconds: Math.round(ms) / 1000,
+      interrupted: outcome.interrupted,
+      server_down: outcome.serverDown !== undefined,
+      lock: result.lockWritten ?? null,
+      failures: failures.map(({ id, collection_id, reason }) => ({ id, collection_id, reason })),
+    };
+    ctx.io.stdout.write(`${JSON.stringify(summary, null, g.output === 'json' ? 2 : undefined)}\n`);
+  }
+}
