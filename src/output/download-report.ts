@@ -1,7 +1,7 @@
 import type { Context } from '../cli/context.js';
 import type { DownloadResult } from '../download/download-selection.js';
 import type { Plan } from '../download/plan.js';
-import { writeRecords } from './format.js';
+import type { Presenter, RecordShape } from './presenter.js';
 import { formatBytes, formatSeconds } from './units.js';
 
 /** `97.7 MiB` or `97.7 MiB (+3 of unknown size)`. */
@@ -17,18 +17,18 @@ function sizeOf(plan: Plan): { bytes: number; unknownSizes: number } {
 }
 
 /** `download --dry-run`: the plan as records on stdout, what cannot be fetched and the totals on stderr. */
-export async function printDownloadPlan(plan: Plan, ctx: Context): Promise<void> {
+export async function printDownloadPlan(plan: Plan, ctx: Context, present: Presenter, shape: RecordShape): Promise<void> {
   const g = ctx.globals;
   const records = plan.items.map((i) => ({ id: i.id, collection_id: i.collectionId, bytes: i.expect.bytes ?? null, path: i.path }));
-  await writeRecords(ctx.io, records, { format: g.output, columns: g.columns ?? ['id', 'collection_id', 'bytes', 'path'], color: g.color });
+  await present.list(records, shape, { limit: Infinity });
   for (const u of plan.unavailable) ctx.warn(`image ${u.id} (collection ${u.collectionId}): ${u.reason}`);
   if (!g.quiet) {
     ctx.warn(`dry run: ${plan.items.length} image(s), ${planSize(sizeOf(plan))} from ${plan.collections.size} collection(s); nothing fetched`);
   }
 }
 
-/** Each failure and the summary line on stderr; with `-o json|ndjson` the summary object on stdout. */
-export async function reportDownload(result: DownloadResult, ctx: Context): Promise<void> {
+/** Each failure and the summary line on stderr; with `-o` (any format) the summary object on stdout. */
+export async function reportDownload(result: DownloadResult, ctx: Context, present: Presenter, shape: RecordShape): Promise<void> {
   const g = ctx.globals;
   const { outcome, failures, plan } = result;
   for (const f of failures) ctx.warn(`image ${f.id} (collection ${f.collection_id}): ${f.reason}`);
@@ -44,7 +44,7 @@ export async function reportDownload(result: DownloadResult, ctx: Context): Prom
     ctx.warn(`${head}${counts} · ${formatBytes(outcome.bytes)} in ${formatSeconds(ms)}${rate} → ${result.out}`);
     if (outcome.interrupted) ctx.printLine('hint: run the same command again to resume: finished files are kept and *.part files continue');
   }
-  if (g.output === 'json' || g.output === 'ndjson') {
+  {
     const summary = {
       out: result.out,
       manifest: result.manifest,
@@ -60,6 +60,6 @@ export async function reportDownload(result: DownloadResult, ctx: Context): Prom
       lock: result.lockWritten ?? null,
       failures: failures.map(({ id, collection_id, reason }) => ({ id, collection_id, reason })),
     };
-    ctx.io.stdout.write(`${JSON.stringify(summary, null, g.output === 'json' ? 2 : undefined)}\n`);
+    await present.result(summary, shape);
   }
 }

@@ -3,7 +3,8 @@ import type { CliError } from '../errors.js';
 import type { ActionRecord, CopyEvent } from '../s3/cp.js';
 import type { S3ListRecord } from '../s3/list.js';
 import { awsHumanSize } from '../s3/size.js';
-import { Output, writeRecords } from './format.js';
+import { Output } from './format.js';
+import type { Presenter, RecordShape } from './presenter.js';
 import { TransferBar } from './progress-bar.js';
 
 /**
@@ -19,6 +20,8 @@ export class S3Reporter {
   constructor(
     private readonly ctx: Context,
     private readonly onlyErrors: boolean,
+    private readonly present: Presenter,
+    private readonly shape: RecordShape,
   ) {}
 
   private get quiet(): boolean {
@@ -70,10 +73,9 @@ export class S3Reporter {
     this.bar = undefined;
   }
 
-  async finish(records: object[], columns: string[]): Promise<void> {
-    const g = this.ctx.globals;
-    if (!g.outputExplicit) return;
-    await writeRecords(this.ctx.io, records, { format: g.output, columns: g.columns ?? columns, color: g.color });
+  /** With `-o`, `--json` or `--jq`, the records of what was done on stdout at the end. */
+  async finish(records: object[]): Promise<void> {
+    if (this.ctx.globals.outputExplicit) await this.present.list(records, this.shape, { limit: Infinity });
   }
 }
 

@@ -7,6 +7,8 @@ import { AuthError, UsageError } from '../../errors.js';
 import { HttpError } from '../../http/errors.js';
 import { promptHidden, readTokenFromStdin } from '../token-input.js';
 import { noTokenHint, requireToken } from '../require-token.js';
+import { presenterFor } from '../present.js';
+import { LOGGED_IN } from './shapes.js';
 import {
   describeTokenSource as describeSource,
   loginHint as baseLoginHint,
@@ -72,6 +74,8 @@ export async function runAuthLogin(opts: AuthLoginOptions, ctx: Context): Promis
 /** `auth status`: who the configured token belongs to. Never prints the token. */
 export async function runAuthStatus(ctx: Context): Promise<void> {
   const { globals } = ctx;
+  const present = presenterFor(ctx);
+  present.checkKnown(LOGGED_IN);
   await requireToken(ctx, 'auth status').catch(async (err: unknown) => {
     if (err instanceof AuthError) {
       throw new AuthError(`not logged in to ${globals.baseUrl}`, { hint: await noTokenHint(ctx) });
@@ -88,10 +92,8 @@ export async function runAuthStatus(ctx: Context): Promise<void> {
     }
     throw err;
   });
-  if (globals.outputExplicit && (globals.output === 'json' || globals.output === 'ndjson')) {
-    const record = { baseUrl: globals.baseUrl, id: user.id, username: user.username, tokenSource: ctx.tokenSource };
-    ctx.io.stdout.write(`${JSON.stringify(record, null, globals.output === 'json' ? 2 : undefined)}\n`);
-    return;
+  if (globals.outputExplicit) {
+    return present.result({ baseUrl: globals.baseUrl, id: user.id, username: user.username, tokenSource: ctx.tokenSource }, LOGGED_IN);
   }
   ctx.io.stdout.write(`${terminalLine(`Logged in to ${globals.baseUrl} as ${user.username} (id ${user.id}) — token from ${source}`)}\n`);
 }

@@ -6,6 +6,8 @@ import { LockMismatchError, MAX_DOWNLOAD_CONCURRENCY, prepareDownload, type Down
 import type { Shard } from '../../download/plan.js';
 import { selectFromCatalog, wantsCatalog } from '../catalog-selection.js';
 import { presenterFor } from '../present.js';
+import type { Presenter } from '../../output/presenter.js';
+import { DOWNLOADED, PLANNED } from './shapes.js';
 import type { Collection, Image } from '../../api/schemas.js';
 import { withWait } from '../../output/progress-wait.js';
 import { barProgress, type DownloadBar } from '../../output/download-bar.js';
@@ -44,6 +46,9 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
   const concurrency = parseIntFlag(flags.concurrency, '--concurrency', 1, MAX_DOWNLOAD_CONCURRENCY) ?? 6;
   const fromCatalog = rawRefs.length === 0;
   const g = ctx.globals;
+  const present = presenterFor(ctx);
+  const shape = flags.dryRun ? PLANNED : DOWNLOADED;
+  present.checkKnown(shape);
   let bar: DownloadBar | undefined;
   const job = await prepareDownload({
     client: () => ctx.api(),
@@ -80,15 +85,15 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     const plan = await (installing
       ? withWait(ctx, `checking ${flags.dryRun ? 'the plan' : (flags.out ?? '')} against the lock ${flags.lock ?? ''}`, () => job.plan())
       : fromCatalog
-        ? job.plan(await catalogSelection(flags, parseWhere(flags.where ?? []), maxImages, ctx))
+        ? job.plan(await catalogSelection(flags, parseWhere(flags.where ?? []), maxImages, ctx, present))
         : withWait(ctx, `listing the images of ${rawRefs.join(' ')}`, () => job.plan())
     ).catch((err: unknown) => {
       if (err instanceof LockMismatchError) listDifferences(err.differences, ctx);
       throw err;
     });
-    if (flags.dryRun) return await printDownloadPlan(plan, ctx);
+    if (flags.dryRun) return await printDownloadPlan(plan, ctx, present, shape);
     const result = await job.fetch(plan).finally(() => bar?.stop());
-    await reportDownload(result, ctx);
+    await reportDownload(result, ctx, present, shape);
     throwOnFailure(result, flags.lock, ctx.signal);
   } finally {
     await job.close();
@@ -111,9 +116,9 @@ function checkSelection(refs: string[], flags: DownloadFlags, frozenV1: boolean)
 }
 
 /** Images of the catalogue selection with their collections; one without a catalogued collection is skipped with a notice. */
-async function catalogSelection(flags: DownloadFlags, where: WhereClause[], max: number | undefined, ctx: Context): Promise<Selection> {
+async function catalogSelection(flags: DownloadFlags, where: WhereClause[], max: number | undefined, ctx: Context, present: Presenter): Promise<Selection> {
   const chosen: { image: Image; collection: Collection }[] = [];
-  for (const { image, collection } of await selectFromCatalog(flags, where, max, ctx, presenterFor(ctx).whereOnly())) {
+  for (const { image, collection } of await selectFromCatalog(flags, where, max, ctx, present.whereOnly())) {
     if (collection) chosen.push({ image: image as Image, collection: collection as Collection });
     else ctx.warn(`image ${String(image.id)}: its collection is not in the catalogue; skipped (run \`neurovault catalog sync\`)`);
   }

@@ -2,7 +2,8 @@ import type { Context } from '../context.js';
 import { collectionBody, newCollection, type NewCollection } from '../../api/new-collection.js';
 import { uploadImages } from '../../upload/upload-images.js';
 import { createdPrivateNotice } from '../../api/private.js';
-import { writeObject, writeRecords } from '../../output/format.js';
+import { presenterFor } from '../present.js';
+import { CREATED_COLLECTION, UPLOADED } from './shapes.js';
 import { UploadProgress } from '../../output/upload-bar.js';
 import { parseKeyValues } from '../parse.js';
 import { requireToken } from '../require-token.js';
@@ -20,17 +21,16 @@ export interface ImagesUploadOptions {
   skipExisting?: boolean;
 }
 
-const COLLECTION_COLUMNS = ['id', 'name', 'DOI', 'private', 'url'];
-const IMAGE_COLUMNS = ['id', 'name', 'map_type', 'modality', 'file_size', 'url'];
-
 /** Validates every flag, then POSTs one JSON body; the created collection goes to stdout per `-o`. */
 export async function runCollectionsCreate(opts: CollectionsCreateOptions, ctx: Context): Promise<void> {
   const body = collectionBody(opts);
+  const present = presenterFor(ctx);
+  // Fields are judged before the collection exists: a typo must not cost a stray collection.
+  present.checkKnown({ ...CREATED_COLLECTION, declared: [...CREATED_COLLECTION.declared, ...Object.keys(body)] });
   await requireToken(ctx, 'collections create');
   const { collection: created } = await newCollection(await ctx.api(), body, ctx.signal);
   if (created.private && !ctx.globals.quiet) ctx.warn(createdPrivateNotice(created));
-  const g = ctx.globals;
-  await writeObject(ctx.io, created, { format: g.output, columns: g.columns ?? COLLECTION_COLUMNS, color: g.color });
+  await present.one(created, CREATED_COLLECTION);
 }
 
 /**
@@ -38,6 +38,8 @@ export async function runCollectionsCreate(opts: CollectionsCreateOptions, ctx: 
  * stops at the first failure: the images created so far are still printed, so a script knows what exists.
  */
 export async function runImagesUpload(paths: string[], opts: ImagesUploadOptions, ctx: Context): Promise<void> {
+  const present = presenterFor(ctx);
+  present.checkKnown(UPLOADED);
   const progress = new UploadProgress(ctx, opts.collection);
   const result = await uploadImages({
     client: async () => {
@@ -60,8 +62,7 @@ export async function runImagesUpload(paths: string[], opts: ImagesUploadOptions
   const { created, failure } = result;
   if (failure) progress.failed(failure.path);
   progress.stop();
-  const g = ctx.globals;
-  await writeRecords(ctx.io, created, { format: g.output, columns: g.columns ?? IMAGE_COLUMNS, color: g.color });
+  await present.list(created, UPLOADED, { limit: Infinity });
   if (!failure) return;
   if (!ctx.signal.aborted) {
     const at = failure;

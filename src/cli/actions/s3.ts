@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { PartialFailureError } from '../../errors.js';
-import { writeRecords } from '../../output/format.js';
+import { presenterFor } from '../present.js';
+import { S3_ACTIONS, S3_BUCKETS, S3_OBJECTS } from './shapes.js';
 import { S3Reporter, printBuckets, printS3Listing } from '../../output/s3-report.js';
 import type { ChecksumAlgorithm } from '../../s3/checksum.js';
 import { copy, partSize, type Tuning } from '../../s3/cp.js';
@@ -41,23 +42,27 @@ export interface S3CpFlags {
 }
 
 export async function runMb(uri: string, ctx: Context): Promise<void> {
+  const present = presenterFor(ctx);
+  present.checkKnown(S3_ACTIONS);
   const made = await makeBucket(s3SessionOptions(ctx), uri);
-  const report = new S3Reporter(ctx, false);
+  const report = new S3Reporter(ctx, false, present, { ...S3_ACTIONS, defaults: ['action', 'bucket'] });
   report.line(`make_bucket: ${made.bucket}`);
-  await report.finish([made], ['action', 'bucket']);
+  await report.finish([made]);
 }
 
 export async function runLs(uri: string | undefined, flags: S3LsFlags, ctx: Context): Promise<void> {
   const pageSize = flags.pageSize === undefined ? undefined : parseIntFlag(flags.pageSize, '--page-size', 1, 1000);
   const g = ctx.globals;
+  const present = presenterFor(ctx);
+  present.checkKnown(uri === undefined ? S3_BUCKETS : S3_OBJECTS);
   const records = uri === undefined ? undefined : await listObjects(s3SessionOptions(ctx), uri, { recursive: flags.recursive, pageSize });
   if (!records) {
     const buckets = await listBuckets(s3SessionOptions(ctx));
     if (!g.outputExplicit) return printBuckets(buckets, ctx);
-    await writeRecords(ctx.io, buckets.map((b) => ({ name: b.name, creation_date: b.creationDate })), { format: g.output, columns: g.columns ?? [], color: g.color });
+    await present.list(buckets.map((b) => ({ name: b.name, creation_date: b.creationDate })), S3_BUCKETS, { limit: Infinity });
     return;
   }
-  if (g.outputExplicit) await writeRecords(ctx.io, records, { format: g.output, columns: g.columns ?? [], color: g.color });
+  if (g.outputExplicit) await present.list(records, S3_OBJECTS, { limit: Infinity });
   else await printS3Listing(records, flags, ctx);
 }
 
@@ -69,8 +74,9 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
     concurrency: parseIntFlag(flags.concurrency, '--concurrency', 1, 256),
     checksum: flags.checksum as ChecksumAlgorithm | undefined,
   };
-  const report = new S3Reporter(ctx, Boolean(flags.onlyShowErrors));
-  const columns = ['action', 'source', 'destination', 'bytes'];
+  const present = presenterFor(ctx);
+  present.checkKnown(S3_ACTIONS);
+  const report = new S3Reporter(ctx, Boolean(flags.onlyShowErrors), present, S3_ACTIONS);
   let result;
   try {
     result = await copy({
@@ -94,12 +100,12 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
   } catch (err) {
     report.stop();
     // A recursive run still lists what it did before it stopped.
-    if (flags.recursive && report.started) await report.finish(report.actions, columns).catch(() => undefined);
+    if (flags.recursive && report.started) await report.finish(report.actions).catch(() => undefined);
     throw err;
   }
   report.stop();
   // One transfer is listed when it happened (not filtered out), and not over an object streamed to stdout.
-  if (flags.recursive || (dstArg !== '-' && result.actions.length > 0)) await report.finish(report.actions, columns);
+  if (flags.recursive || (dstArg !== '-' && result.actions.length > 0)) await report.finish(report.actions);
   if (result.failures > 0 || result.skipped.length > 0) {
     const parts = [result.failures > 0 ? `${result.failures} transfer(s) failed` : '', result.skipped.length > 0 ? `${result.skipped.length} file(s) skipped` : ''];
     throw new PartialFailureError(`cp: ${parts.filter(Boolean).join(', ')}`);
