@@ -55,12 +55,13 @@ test('the packed tarball holds the library with its types, and no CLI source', a
   assert.deepEqual(files.filter((f) => /^(cli|output)\b/.test(f)), [], 'the library build reaches no CLI or presenter module');
 });
 
-/** The ```ts examples of the README's "Using it as a library", so they stay true to the API. */
+/** The ```ts examples of docs/library.md and of the README's "Using it as a library", so they stay true to the API. */
 async function readmeExamples(): Promise<string[]> {
   const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
   const start = readme.indexOf('## Using it as a library');
-  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
-  return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const section = start < 0 ? '' : readme.slice(start, readme.indexOf('\n## ', start + 1));
+  const guide = await readFile(join(REPO_ROOT, 'docs/library.md'), 'utf8');
+  return [...`${section}\n${guide}`.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 }
 
 test('a TypeScript file importing the library, and the README examples, compile with tsc --strict', async () => {
