@@ -24,4 +24,8 @@ const code = await new Promise<number>((resolve) => {
 });
 await standin.close();
 await rm(cache, { recursive: true, force: true });
+// The demo's stand-in is gone with it: say how to keep one running for the README's other examples.
+process.stderr.write(
+  '\nnext: npm run standin &   then   export NEUROVAULT_URL=http://127.0.0.1:8765   and try the README\'s examples\n',
+);
 process.exitCode = code;

@@ -445,7 +445,7 @@ describe('view', { skip: missing }, () => {
       [[files['sform LAS']!, '--cut', '400,0,0'], /--cut 400,0,0 mm is outside the image/],
       [[files['sform LAS']!, '--threshold', '-1'], /invalid --threshold/],
       [[files['sform LAS']!, '--display', 'sixel'], /invalid --display/],
-      [[files['sform LAS']!, '-o', 'csv'], /-o takes json or ndjson/],
+      [[files['sform LAS']!, '--json', 'dims,nosuchfact'], /unknown field "nosuchfact" in --json/],
       [[join(REPO_ROOT, 'package.json')], /not a NIfTI-1 or NIfTI-2 file/],
       [[rgb], /RGB.*not a scalar map type/],
       [[short], /shorter than its header says/],

@@ -1,5 +1,4 @@
 import type { Context } from './context.js';
-import { UsageError } from '../errors.js';
 import type { WhereClause } from '../filter/where.js';
 import type { Presenter } from '../output/presenter.js';
 
@@ -25,20 +24,15 @@ export async function selectFromCatalog(
   ctx: Context,
   present: Presenter,
 ): Promise<{ image: Record<string, unknown>; collection: Record<string, unknown> | undefined }[]> {
-  const { ftsQuery } = await import('../catalog/fts-query.js');
-  const query = flags.search === undefined ? undefined : ftsQuery([flags.search]);
-  if (query === undefined && flags.search !== undefined) throw new UsageError('--search needs words');
-  const [{ openCatalogFor }, { selectImages }, { matchingImageIds }, { catalogKeys }, { IMAGES }] = await Promise.all([
+  const [{ openCatalogFor }, { selectFromCatalog: select }, { catalogKeys }, { IMAGES }] = await Promise.all([
     import('./actions/catalog.js'),
-    import('../catalog/select.js'),
-    import('../catalog/search.js'),
+    import('../catalog/catalogue.js'),
     import('../catalog/keys.js'),
     import('./actions/shapes.js'),
   ]);
-  const { db } = await openCatalogFor(ctx);
-  present.checkNames(catalogKeys(db), IMAGES, where);
-  const ids = query === undefined ? undefined : matchingImageIds(db, query);
-  return [...selectImages(db, { ids, where, basic: Boolean(flags.basic), max })];
+  const catalog = await openCatalogFor(ctx);
+  present.checkNames(catalogKeys(catalog.db), IMAGES, where);
+  return select(catalog, { search: flags.search, basic: flags.basic, where, max });
 }
 
 export const SELECTION_HELP = `--basic is nilearn's default filter (fetch_neurovault), with nilearn's semantics: image not_mni false and

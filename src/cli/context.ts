@@ -71,6 +71,11 @@ export class Context {
     return raw !== undefined && raw !== '' && Number.isFinite(value) && value >= 0 ? value : undefined;
   }
 
+  /** NEUROVAULT_LOCK_WAIT_MS shortens the wait for a manifest lock for tests, as NEUROVAULT_RETRY_BASE_MS does the backoff. */
+  get lockWaitMs(): number | undefined {
+    return Number(this.env.NEUROVAULT_LOCK_WAIT_MS) || undefined;
+  }
+
   /**
    * A transport with this run's timeouts, retries, user agent and log; closed when the command ends.
    * The API, a token check before it is saved, and S3 each get one (never sharing credentials).

@@ -7,7 +7,7 @@ import { CliError } from '../errors.js';
  * Paths are relative POSIX paths from layout.ts (`collection_12/image_34.nii.gz`, `manifest.jsonl`); a
  * sink joins them to its root and must refuse anything that would leave it.
  *
- * Implementing another sink: export `createSink(out: string, ctx: Context): Promise<Sink>` from
+ * Implementing another sink: export `createSink(out: string, s3: S3SessionOptions): Promise<Sink>` from
  * `src/download/<scheme>-sink.ts` (`s3-sink.ts` for `s3://`) and load it for its scheme in open-sink.ts.
  * A sink that cannot keep partial files (S3) reports `keptBytes` 0 and the engine simply restarts a
  * file from byte 0 on a retry.

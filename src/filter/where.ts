@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
-import { cellText, getPath } from '../output/format.js';
+import { cellText, getPath } from '../util/record-path.js';
 import { CHOICE_FIELDS, describeChoices, resolveChoice } from '../api/choices.js';
 import { distance } from '../output/fields.js';
 

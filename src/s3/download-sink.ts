@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Context } from '../cli/context.js';
 import type { Sink, StageOptions, StagedFile } from '../download/sink.js';
 import { HttpError } from '../http/errors.js';
 import { checksumOfBuffer } from './checksum.js';
 import type { CompletedPart, S3Client } from './client.js';
 import { s3Failure, type FailureContext } from './errors.js';
 import { guessContentType } from './mime.js';
-import { openS3Session } from './session.js';
+import { openS3Session, type S3SessionOptions } from './session.js';
 import { backoffDelay } from '../http/retry-policy.js';
 import { parseS3Uri } from './uri.js';
 import { etagOf } from './server-values.js';
@@ -22,11 +21,11 @@ const CONDITIONAL_ATTEMPTS = 8;
  * `neurovault download --out s3://bucket/prefix`: the download layout and manifest go straight into S3,
  * nothing touches the local disk. Loaded by src/download/open-sink.ts for the `s3://` scheme.
  */
-export async function createSink(out: string, ctx: Context): Promise<Sink> {
+export async function createSink(out: string, s3: S3SessionOptions): Promise<Sink> {
   const loc = parseS3Uri(out);
   const prefix = loc.key === '' || loc.key.endsWith('/') ? loc.key : `${loc.key}/`;
-  const { client, fc } = await openS3Session(ctx, { bucket: loc.bucket });
-  return new S3Sink(client, loc.bucket, prefix, fc);
+  const { client, fc, close } = await openS3Session({ ...s3, bucket: loc.bucket });
+  return new S3Sink(client, loc.bucket, prefix, fc, close);
 }
 
 /**
@@ -47,8 +46,14 @@ export class S3Sink implements Sink {
     private readonly bucket: string,
     private readonly prefix: string,
     private readonly fc: FailureContext,
+    /** Ends the session's transport when the sink made it. */
+    private readonly onClose: () => Promise<void> = () => Promise.resolve(),
   ) {
     this.location = `s3://${bucket}/${prefix}`;
+  }
+
+  close(): Promise<void> {
+    return this.onClose();
   }
 
   key(path: string): string {

@@ -1,15 +1,19 @@
-import { stat } from 'node:fs/promises';
 import type { Context } from '../context.js';
-import type { CatalogSyncFlags } from '../commands/catalog.js';
 import { cacheDir } from '../../config.js';
 import { catalogPath } from '../../catalog/location.js';
 import { openCatalog, staleNotice, type Catalog } from '../../catalog/reader.js';
+import { catalogStatus } from '../../catalog/catalogue.js';
 import { InterruptedError } from '../../errors.js';
 import { parseIntFlag } from '../parse.js';
 import { presenterFor } from '../present.js';
 import type { RecordShape } from '../../output/presenter.js';
 import { counted, formatBytes, formatCount, formatPercent, formatSeconds } from '../../output/units.js';
 import { checkOutputFile } from '../../util/output-path.js';
+
+export interface CatalogSyncFlags {
+  pageSize?: string;
+  concurrency?: string;
+}
 
 /** The server's page cap (DRF max_limit); kept here so reading commands do not load the API client. */
 const MAX_PAGE = 1000;
@@ -85,25 +89,16 @@ export async function runCatalogSync(flags: CatalogSyncFlags, ctx: Context): Pro
 }
 
 export async function runCatalogStatus(ctx: Context): Promise<void> {
-  const path = catalogFile(ctx);
-  const catalog = await openCatalogFor(ctx);
-  const m = catalog.meta;
-  const bytes = (await stat(path)).size;
-  const images = Number(m.get('images'));
+  const status = await catalogStatus(catalogFile(ctx), ctx.globals.baseUrl);
+  const notice = staleNotice(status.age_ms);
+  if (notice) ctx.warn(notice);
+  const s = status;
   const record = {
-    server: m.get('server'),
-    path,
     // On a screen the presenter shows the time with its age ("… (17 minutes ago)") and bytes with their
     // size ("1.3 MiB (1366016 bytes)"): no separate age or size fields to say it twice.
-    synced_at: new Date(Number(m.get('synced_at'))).toISOString(),
-    collections: Number(m.get('collections')),
-    images,
-    bytes,
-    bytes_per_image: images > 0 ? Math.round(bytes / images) : null,
-    // Records the server sent in a shape the catalogue cannot hold (see the sync's warning).
-    skipped_collections: Number(m.get('skipped_collections') ?? 0),
-    skipped_images: Number(m.get('skipped_images') ?? 0),
-    engine: catalog.db.engine,
+    ...{ server: s.server, path: s.path, synced_at: s.synced_at, collections: s.collections, images: s.images },
+    ...{ bytes: s.bytes, bytes_per_image: s.bytes_per_image },
+    ...{ skipped_collections: s.skipped_collections, skipped_images: s.skipped_images, engine: s.engine },
   };
   const present = presenterFor(ctx);
   present.checkKnown(STATUS);

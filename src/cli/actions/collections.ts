@@ -1,5 +1,4 @@
 import type { Context } from '../context.js';
-import type { CollectionsListFlags } from '../commands/collections.js';
 import { parseDoi, parseCollectionRef } from '../../api/refs.js';
 import { parseLimit, parsePositiveInt } from '../parse.js';
 import { NotFoundError } from '../../errors.js';
@@ -10,6 +9,16 @@ import { sampleOnce } from '../../output/fields.js';
 import { countedWait } from '../../output/progress-wait.js';
 import { presenterFor } from '../present.js';
 import { counted } from '../../output/units.js';
+
+export interface CollectionsListFlags {
+  doi?: string;
+  name?: string;
+  owner?: string;
+  limit?: string;
+  all?: boolean;
+  where?: string[];
+  cache?: boolean;
+}
 
 /** `--name` is an exact match and `--owner` an id; both re-checked here since the server may ignore them. */
 function localFilter(flags: { name?: string; owner?: number; where: WhereClause[] }) {

@@ -1,5 +1,4 @@
 import type { Context } from '../context.js';
-import type { ImagesListFlags } from '../commands/images.js';
 import { parseCollectionRef, parseImageRef } from '../../api/refs.js';
 import type { Collection, Image } from '../../api/schemas.js';
 import type { NeuroVaultClient } from '../../api/client.js';
@@ -13,6 +12,15 @@ import { selectFromCatalog, wantsCatalog } from '../catalog-selection.js';
 import { IMAGES } from './shapes.js';
 import { countedWait } from '../../output/progress-wait.js';
 import { presenterFor } from '../present.js';
+
+export interface ImagesListFlags {
+  collection?: string;
+  search?: string;
+  basic?: boolean;
+  where?: string[];
+  limit?: string;
+  all?: boolean;
+}
 
 export async function runImagesList(flags: ImagesListFlags, ctx: Context): Promise<void> {
   const { limit, all } = parseLimit(flags);

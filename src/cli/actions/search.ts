@@ -1,5 +1,4 @@
 import type { Context } from '../context.js';
-import type { SearchFlags } from '../commands/catalog.js';
 import { UsageError } from '../../errors.js';
 import { parseWhere } from '../../filter/where.js';
 import { parseLimit } from '../parse.js';
@@ -12,6 +11,14 @@ import type { RecordShape } from '../../output/presenter.js';
 import { COLLECTIONS, IMAGES, LOW_VALUE_COLUMNS } from './shapes.js';
 import { openCatalogFor } from './catalog.js';
 import { presenterFor } from '../present.js';
+
+export interface SearchFlags {
+  images?: boolean;
+  collections?: boolean;
+  where?: string[];
+  limit?: string;
+  all?: boolean;
+}
 
 const DEFAULT_SEARCH_LIMIT = 20;
 const WHY = ['kind', 'matched', 'score'];

@@ -25,3 +25,32 @@ export const IMAGES: RecordShape = {
   giveWay: LOW_VALUE_COLUMNS,
   related: { collection: COLLECTION_DECLARED },
 };
+
+/** What `collections create` and `images upload` print: the created objects, their URL whole. */
+export const CREATED_COLLECTION: RecordShape = { ...COLLECTIONS, defaults: ['id', 'name', 'DOI', 'private', 'url'] };
+export const UPLOADED: RecordShape = { ...IMAGES, defaults: ['id', 'name', 'map_type', 'modality', 'file_size', 'url'] };
+
+/** `download --dry-run`: the planned files. */
+export const PLANNED: RecordShape = { noun: ['image', 'images'], defaults: ['id', 'collection_id', 'bytes', 'path'], declared: ['id', 'collection_id', 'bytes', 'path'] };
+
+/** The summary of a download (`-o`, `--json a,b`). */
+export const DOWNLOADED: RecordShape = {
+  noun: ['download', 'downloads'],
+  defaults: [],
+  declared: ['out', 'manifest', 'images', 'fetched', 'skipped', 'failed', 'not_started', 'bytes', 'seconds', 'interrupted', 'server_down', 'lock', 'failures'],
+};
+
+export const LOGGED_IN: RecordShape = { noun: ['login', 'logins'], defaults: [], declared: ['baseUrl', 'id', 'username', 'tokenSource'] };
+
+/** `s3 mb` and `s3 cp`: one record per action done (or planned with --dryrun). */
+export const S3_ACTIONS: RecordShape = {
+  noun: ['action', 'actions'],
+  defaults: ['action', 'source', 'destination', 'bytes'],
+  declared: ['action', 'bucket', 'source', 'destination', 'bytes', 'dryrun'],
+};
+export const S3_BUCKETS: RecordShape = { noun: ['bucket', 'buckets'], defaults: ['name', 'creation_date'], declared: ['name', 'creation_date'] };
+export const S3_OBJECTS: RecordShape = {
+  noun: ['object', 'objects'],
+  defaults: ['type', 'key', 'size', 'last_modified', 'etag', 'storage_class'],
+  declared: ['type', 'key', 'size', 'last_modified', 'etag', 'storage_class'],
+};

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Context } from '../context.js';
-import type { ViewFlags } from '../commands/view.js';
+import { silentProgress } from '../../download/progress.js';
 import { UsageError } from '../../errors.js';
 import { tryImageRef, type ImageRef } from '../../api/refs.js';
 import type { Vec3 } from '../../view/affine.js';
@@ -12,10 +12,18 @@ import { readVolumeFile } from '../../view/volume.js';
 import { volumeStats } from '../../view/stats.js';
 import { buildModel, describe } from '../../view/model.js';
 import * as compose from '../../view/compose.js';
+import { pngOf } from '../../view/render-png.js';
 import { terminalLine } from '../../util/terminal-text.js';
 import { Output } from '../../output/format.js';
 import type { RecordShape } from '../../output/presenter.js';
 import { presenterFor } from '../present.js';
+
+export interface ViewFlags {
+  cut?: string;
+  threshold?: string;
+  png?: string;
+  display?: string;
+}
 
 /** NeuroVault map types drawn with the diverging colour map even when they hold no negative value. */
 const STATISTIC_MAP = /^(t|z|f|chi squared) map$/i;
@@ -91,8 +99,15 @@ export async function runView(input: string, flags: ViewFlags, colour: boolean, 
     file = source.file;
     title = terminalLine(basename(file));
   } else {
-    const { fetchToCache } = await import('../../view/cache.js');
-    const cached = await fetchToCache(source.ref, input, ctx);
+    const [{ fetchToCache, imageCacheDir }, { barProgress }, api] = await Promise.all([import('../../view/cache.js'), import('../../output/download-bar.js'), ctx.api()]);
+    const cached = await fetchToCache(source.ref, input, {
+      client: api,
+      root: imageCacheDir(ctx.env, api.baseUrl),
+      signal: ctx.signal,
+      retries: ctx.globals.retries,
+      retryBaseMs: ctx.retryBaseMs,
+      progress: (expect) => (ctx.globals.progress ? barProgress(ctx, { label: 'downloading', ...expect }) : silentProgress((line) => ctx.printLine(line))),
+    });
     file = cached.path;
     const m = cached.metadata;
     const mapType = typeof m.map_type === 'string' ? m.map_type : '';
@@ -107,15 +122,13 @@ export async function runView(input: string, flags: ViewFlags, colour: boolean, 
   const g = ctx.globals;
 
   if (settings.png !== undefined) {
-    const { figure } = await import('../../view/figure.js');
-    const image = await figure(model, ctx.signal);
-    const png = await compose.encodePng(image, { Title: title, Description: compose.headerLines(model).join('\n') });
+    const image = await pngOf(model, title, ctx.signal);
     if (settings.png === '-') {
       const out = new Output(ctx.io.stdout);
-      if (await out.write(png)) await out.flush();
+      if (await out.write(image.png)) await out.flush();
       return;
     }
-    await writeFileAtomic(settings.png, png);
+    await writeFileAtomic(settings.png, image.png);
     if (!g.quiet) ctx.warn(`wrote ${settings.png} (${image.width}×${image.height} pixels)`);
   }
   if (g.outputExplicit) return present.result({ file, ...describe(model) }, VIEWED);

@@ -1,19 +1,8 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { collect } from '../parse.js';
-
-export interface CatalogSyncFlags {
-  pageSize?: string;
-  concurrency?: string;
-}
-
-export interface SearchFlags {
-  images?: boolean;
-  collections?: boolean;
-  where?: string[];
-  limit?: string;
-  all?: boolean;
-}
+import type { SearchFlags } from '../actions/search.js';
+import type { CatalogSyncFlags } from '../actions/catalog.js';
 
 /** `catalog sync|status|path` and `search`: the local metadata catalogue (issue 10). */
 export function registerCatalog(program: Command, ctx: Context): void {

@@ -2,16 +2,7 @@ import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { collect } from '../parse.js';
 import { registerCollectionsCreate } from './publish.js';
-
-export interface CollectionsListFlags {
-  doi?: string;
-  name?: string;
-  owner?: string;
-  limit?: string;
-  all?: boolean;
-  where?: string[];
-  cache?: boolean;
-}
+import type { CollectionsListFlags } from '../actions/collections.js';
 
 export function registerCollections(program: Command, ctx: Context): void {
   const collections = program.command('collections').description('find and inspect collections');

@@ -1,20 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { Context } from '../context.js';
 import { SELECTION_HELP } from '../catalog-selection.js';
-
-export interface DownloadFlags {
-  out?: string;
-  search?: string;
-  basic?: boolean;
-  where?: string[];
-  maxImages?: string;
-  concurrency?: string;
-  dryRun?: boolean;
-  shard?: string;
-  lock?: string;
-  frozen?: boolean;
-  force?: boolean;
-}
+import type { DownloadFlags } from '../actions/download.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

@@ -3,15 +3,7 @@ import type { Context } from '../context.js';
 import { collect } from '../parse.js';
 import { registerImagesUpload } from './publish.js';
 import { SELECTION_HELP } from '../catalog-selection.js';
-
-export interface ImagesListFlags {
-  collection?: string;
-  search?: string;
-  basic?: boolean;
-  where?: string[];
-  limit?: string;
-  all?: boolean;
-}
+import type { ImagesListFlags } from '../actions/images.js';
 
 export function registerImages(program: Command, ctx: Context): void {
   const images = program.command('images').description('find, inspect and upload images (statistic maps, atlases)');

@@ -1,35 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { Context } from '../context.js';
 import type { Filter } from '../../s3/filters.js';
-
-export interface S3LsFlags {
-  recursive?: boolean;
-  pageSize?: string;
-  humanReadable?: boolean;
-  summarize?: boolean;
-}
-
-export interface S3CpFlags {
-  recursive?: boolean;
-  /** --include/--exclude in command-line order (the order is the semantics). */
-  filters: Filter[];
-  dryrun?: boolean;
-  contentType?: string;
-  guessMimeType: boolean;
-  cacheControl?: string;
-  contentDisposition?: string;
-  contentEncoding?: string;
-  contentLanguage?: string;
-  metadata?: string[];
-  acl?: string;
-  storageClass?: string;
-  multipartThreshold?: string;
-  partSize?: string;
-  concurrency?: string;
-  checksum?: string;
-  followSymlinks: boolean;
-  onlyShowErrors?: boolean;
-}
+import type { S3CpFlags, S3LsFlags } from '../actions/s3.js';
 
 const S3_ENV_HELP = `
 S3 settings come from the global options --endpoint-url (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL; a custom

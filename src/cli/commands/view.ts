@@ -1,12 +1,6 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
-
-export interface ViewFlags {
-  cut?: string;
-  threshold?: string;
-  png?: string;
-  display?: string;
-}
+import type { ViewFlags } from '../actions/view.js';
 
 /** `view`: a map drawn in the terminal (issue 11). */
 export function registerView(program: Command, ctx: Context): void {
