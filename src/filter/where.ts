@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { cellText, getPath } from '../util/record-path.js';
 import { CHOICE_FIELDS, describeChoices, resolveChoice } from '../api/choices.js';
-import { distance } from '../output/fields.js';
+import { distance } from '../util/distance.js';
 
 export type WhereOp = '=' | '!=' | '>' | '>=' | '<' | '<=' | '~';
 
