@@ -5,7 +5,7 @@
 // dist/bundle/main.js.
 //   node esbuild.config.mjs                  the CLI, into dist/bundle/
 //   node esbuild.config.mjs <entry> <out>    one more program bundled the same way (bench/download.sh)
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -87,5 +87,12 @@ async function writeHelpIndex(file) {
   const { buildHelpIndex } = await import('./dist/src/cli/help.js');
   const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
   const ctx = new Context(processIO({}), {}, new AbortController().signal, version);
-  writeFileSync(file, `${JSON.stringify(buildHelpIndex(createProgram(ctx), version))}\n`);
+  const index = buildHelpIndex(createProgram(ctx), version);
+  writeFileSync(file, `${JSON.stringify(index)}\n`);
+  // Man pages from the same index (src/cli/man-page.ts), shipped through package.json `directories.man`.
+  const { manPages } = await import('./dist/src/cli/man-page.js');
+  rmSync('dist/man', { recursive: true, force: true });
+  mkdirSync('dist/man', { recursive: true });
+  const date = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 0) * 1000 || Date.now()).toISOString().slice(0, 10);
+  for (const { file: name, text } of manPages(index, date)) writeFileSync(join('dist/man', name), text);
 }

@@ -28,13 +28,13 @@ describe('query commands against the stand-in (DOI filter ignored, 2,600+ collec
     const expected = nv.collection(nv.seedDoiCollectionId) as Record<string, unknown>;
     const outputs: string[] = [];
     for (const form of [SEED_DOI, `doi:${SEED_DOI}`, `https://doi.org/${SEED_DOI}`, SEED_DOI.toUpperCase()]) {
-      const r = await cli(['collections', 'list', '--doi', form, '-o', 'json', '--no-cache']);
+      const r = await cli(['collections', 'list', '--doi', form, '-o', 'json', '--no-cache', '-v']);
       assert.equal(r.code, 0, r.stderr);
       const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
       assert.equal(rows.length, 1, form);
       assert.equal(rows[0]!.id, nv.seedDoiCollectionId);
       assert.deepEqual(Object.keys(rows[0]!), Object.keys(expected), 'every server key kept, in order');
-      assert.match(r.stderr, /scanned/, 'says on stderr that it scanned');
+      assert.match(r.stderr, /scanned/, 'says with -v that it scanned');
       outputs.push(r.stdout);
     }
     assert.ok(outputs.every((o) => o === outputs[0]));
@@ -58,8 +58,23 @@ describe('query commands against the stand-in (DOI filter ignored, 2,600+ collec
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout)[0].id, nv.seedDoiCollectionId);
     assert.equal(nv.requests.length, 0);
-    assert.match(r.stderr, /cached/);
+    assert.equal(r.stderr, '', 'a fresh index is no news (no "cached 0 min ago")');
+    const verbose = await cli(['collections', 'list', '--doi', SEED_DOI, '-o', 'json', '-v']);
+    assert.match(verbose.stderr, /answered from the collection index cached just now/);
     assert.ok((await readdir(join(cache, 'neurovault-cli'))).some((f) => f.startsWith('doi-index-') && !f.endsWith('.tmp')));
+  });
+
+  test('a cold lookup on a server that ignores ?DOI= says nothing of server internals without -v', async () => {
+    const r = await cli(['collections', 'list', '--doi', SEED_DOI, '--no-cache']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /\?DOI=|scanned/);
+  });
+
+  test('--doi X --name foo: the pair matches nothing, and the message says so (not that no collection has the DOI)', async () => {
+    const r = await cli(['collections', 'list', '--doi', SEED_DOI, '--name', 'foo']);
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, new RegExp(`^neurovault: collection ${nv.seedDoiCollectionId} has DOI ${SEED_DOI.replace(/\./g, '\\.')} but does not match --name "foo"$`, 'm'));
+    assert.match(r.stderr, /^hint: drop it to list what has the DOI$/m);
   });
 
   test('a DOI that matches nothing exits 4', async () => {

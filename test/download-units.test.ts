@@ -235,3 +235,28 @@ describe('local staged file', () => {
     }
   });
 });
+
+test('keptParts: what earlier runs kept in *.part under the same server version (mtime stamp and token), and nothing else', async () => {
+  const { LocalSink } = await import('../src/download/local-sink.js');
+  const { keptParts } = await import('../src/download/engine.js');
+  const { mkdir, utimes } = await import('node:fs/promises');
+  const dir = await mkdtemp(join(tmpdir(), 'nv-kept-'));
+  try {
+    await mkdir(join(dir, 'c'));
+    const modifyDate = '2020-07-20T22:14:27.000Z';
+    const stamp = Date.parse(modifyDate) / 1000;
+    const part = async (name: string, bytes: number, opts: { token: boolean; stamp?: number }) => {
+      await writeFile(join(dir, 'c', `${name}.part`), Buffer.alloc(bytes));
+      if (opts.token) await writeFile(join(dir, 'c', `${name}.part.resume`), JSON.stringify({ validator: '"x"', total: 99_999 }));
+      if (opts.stamp !== undefined) await utimes(join(dir, 'c', `${name}.part`), opts.stamp, opts.stamp);
+    };
+    await part('a.nii.gz', 1000, { token: true, stamp });
+    await part('b.nii.gz', 2000, { token: true, stamp });
+    await part('stale.nii.gz', 4000, { token: true, stamp: stamp - 3600 });
+    await part('no-token.nii.gz', 8000, { token: false, stamp });
+    const items = ['a', 'b', 'stale', 'no-token', 'absent'].map((n) => ({ path: `c/${n}.nii.gz`, modifyDate }));
+    assert.deepEqual(await keptParts(new LocalSink(dir), items), { files: 2, bytes: 3000 });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -126,7 +126,7 @@ describe('download against the stand-in', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`image ${nv.missingFileImageId} \\(collection ${nv.brokenFilesCollectionId}\\): the file is missing on the server`));
     assert.ok(!fileRequests(nv, from).some((q) => imageOfRequest(nv, q) === nv.missingFileImageId), 'no request for a file_size 0 file');
-    assert.match(r.stderr, /1 of 3 image\(s\) failed/);
+    assert.match(r.stderr, /1 of 3 images failed/);
     const ok = imageIds(nv, nv.brokenFilesCollectionId).filter((id) => id !== nv.missingFileImageId);
     assertComplete(nv, out, nv.brokenFilesCollectionId, ok);
     assert.ok(!manifest(out).has(nv.missingFileImageId));
@@ -330,6 +330,7 @@ describe('download against the stand-in', () => {
     const start = nv.requests.length;
     const r = await cli(['download', String(cid), '--out', out]);
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^neurovault: resuming 1 file, 19\.5 KiB already here$/m, 'the re-run says it resumes (the stale part is not counted)');
     const reqs = fileRequests(nv, start);
     const forA = reqs.filter((q) => imageOfRequest(nv, q) === a);
     const forB = reqs.filter((q) => imageOfRequest(nv, q) === b);
@@ -353,24 +354,28 @@ describe('download against the stand-in', () => {
 
   test('verify: exit 0 when every file matches, 5 listing a corrupt and a missing file', async () => {
     const out = join(work, 'sixty');
-    const ok = await cli(['verify', out]);
+    const ok = await runCli(['verify', out]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stderr, /verified 60 file\(s\).*60 ok, 0 mismatched/);
+    assert.match(ok.stderr, /checked 60 files.*: 60 ok, 0 mismatched$/m);
     const entries = [...manifest(out).values()];
     const bad = join(out, entries[3]!.path);
     const bytes = await readFile(bad);
     bytes[bytes.length - 1] ^= 0x55;
     await writeFile(bad, bytes);
     await rm(join(out, entries[7]!.path));
-    const r = await cli(['verify', out, '-o', 'json']);
+    const r = await runCli(['verify', out, '-o', 'json']);
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, new RegExp(`${entries[3]!.path} \\(image ${entries[3]!.id}\\): sha256`));
     assert.match(r.stderr, new RegExp(`${entries[7]!.path} \\(image ${entries[7]!.id}\\): missing`));
+    // A missing file is counted as missing, not "verified"; the hint says how to repair.
+    assert.match(r.stderr, /checked 60 files, .*: 58 ok, 1 mismatched, 1 missing$/m);
+    assert.match(r.stderr, new RegExp(`^hint: run neurovault download image:${Math.min(entries[3]!.id, entries[7]!.id)} image:${Math.max(entries[3]!.id, entries[7]!.id)} --out ${out} to repair$`, 'm'));
     const summary = JSON.parse(r.stdout);
     assert.equal(summary.checked, 60);
     assert.deepEqual(summary.mismatches.map((m: { problem: string }) => m.problem).sort(), ['missing', 'sha256']);
-    const none = await cli(['verify', join(work, 'no-such-folder')]);
+    const none = await runCli(['verify', join(work, 'no-such-folder')]);
     assert.equal(none.code, 2);
+    assert.match(none.stderr, new RegExp(`^neurovault: no such folder ${join(work, 'no-such-folder')}$`, 'm'));
   });
 
   test('on a terminal: a live progress line, then the summary; a pty without a size does not hang', { skip: !HAVE_SCRIPT && 'needs util-linux script' }, async () => {
@@ -390,7 +395,7 @@ describe('download against the stand-in', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
     assert.ok(statSync(join(cwd, 'neurovault_data', 'manifest.jsonl')).isFile());
-    assert.equal((await cli(['verify', '-q'], { cwd })).code, 0);
+    assert.equal((await runCli(['verify', '-q'], { cwd })).code, 0);
   });
 });
 

@@ -64,3 +64,14 @@ test('listNotice: "showing n of m" only when the cap cut the list; an empty answ
   assert.equal(listNotice(0, { limit: 100, total: () => 0 }, shape), 'no images');
   assert.equal(listNotice(0, { limit: 100, filtered: true }, shape), 'no images match');
 });
+
+test('--where map_type=Tmap: a value outside a known choice table is exit 2 with the closest, not an empty answer', () => {
+  assert.throws(
+    () => parseWhere(['map_type=Tmap']),
+    (err: UsageError) => err.exitCode === 2 && /no map_type is "Tmap"/.test(err.message) && /^did you mean "T map"\? map_type is one of: T \(T map\)/.test(err.hint ?? ''),
+  );
+  assert.throws(() => parseWhere(['modality!=fMRI_BOLD']), (err: UsageError) => /did you mean "fMRI-BOLD"/.test(err.hint ?? ''));
+  assert.throws(() => parseWhere(['collection.modality=PETT']), /no modality is "PETT"/);
+  // Known values, null tests, regexes and fields without a table pass.
+  for (const ok of ['map_type=T', 'map_type=Z map', 'map_type=null', 'map_type!=', 'map_type~T', 'modality=fmri-bold', 'name=Tmap']) parseWhere([ok]);
+});

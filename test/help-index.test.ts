@@ -60,8 +60,10 @@ describe('help from the build-time index (src/cli/help-index.ts)', () => {
         assert.ok(live.startsWith('Usage: '), path);
         assert.equal(helpFromIndex(INDEX, VERSION, path, width), live, `"${path}" at ${width}`);
         for (const line of live.split('\n')) {
-          // A shell example stays one line, to be copied whole.
-          if (line.length > width && !line.trimStart().startsWith('$ ')) assert.doesNotMatch(line.trim(), / /, `"${path}" at ${width}: ${line}`);
+          // Examples too: a long one is continued with ` \` rather than split mid-flag by the terminal.
+          // (A word longer than the width, or one quoted shell argument, is all such a line may hold.)
+          const words = line.replace(/ \\$/, '').trim().replace(/'[^']*'|"[^"]*"/g, 'quoted');
+          if (line.length > width) assert.doesNotMatch(words, / /, `"${path}" at ${width}: ${line}`);
         }
       }
     });
@@ -76,6 +78,7 @@ describe('help from the build-time index (src/cli/help-index.ts)', () => {
     };
     const env = { COLUMNS: '60' };
     const cases: [string[], string][] = [
+      [[], ''],
       [['--help'], ''],
       [['-h'], ''],
       [['help'], ''],
@@ -91,6 +94,16 @@ describe('help from the build-time index (src/cli/help-index.ts)', () => {
       assert.equal(r.stderr, '');
       assert.equal(r.stdout, live(path), argv.join(' '));
     }
+  });
+
+  test('bare neurovault: the program help on stdout, exit 0 (gh), from the tree too; numeric defaults unquoted', async () => {
+    const { program, take } = liveTree(80);
+    await assert.rejects(program.parseAsync([], { from: 'user' }), (err: { exitCode?: number }) => err.exitCode === 0);
+    assert.match(take(), /^Usage: neurovault /);
+    const download = await runCli(['download', '--help'], { env: { COLUMNS: '80' } });
+    assert.match(download.stdout, /\(default: 6\)/);
+    assert.doesNotMatch(download.stdout, /\(default: "\d/);
+    assert.match(download.stdout, /^ {2}\$ neurovault download 1952 --shard \$SLURM_ARRAY_TASK_ID\/8 --lock nv\.lock \\\n {6}--frozen$/m);
   });
 
   test('help for a mistyped command names the typo and the closest command (exit 2), not the parent’s help', async () => {
@@ -133,7 +146,7 @@ describe('help from the build-time index (src/cli/help-index.ts)', () => {
     assert.equal(helpRequestPath(['help', 's3', 'cp']), 's3 cp');
     assert.equal(helpRequestPath(['s3', 'cp', '-h']), 's3 cp');
     assert.equal(helpRequestPath(['s3', 'cp', 'a', 'b', '--help']), 's3 cp a b');
-    assert.equal(helpRequestPath([]), undefined);
+    assert.equal(helpRequestPath([]), '', 'bare neurovault is the program help');
     assert.equal(helpRequestPath(['-o', 'json', '--help']), undefined);
     assert.equal(helpRequestPath(['s3', 'cp', 's3://b/k', '--help']), undefined);
     assert.equal(helpRequestPath(['--help', 's3']), undefined);

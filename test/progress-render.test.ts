@@ -167,3 +167,11 @@ describe('live line', () => {
     assert.equal(s.text(), 'only this\n');
   });
 });
+
+test('no rate yet (the first moments, a verify of a few big files): blank, never "0 B/s  ETA --"; the widths hold', () => {
+  const waiting = renderBar({ ...midway, rate: 0, etaMs: undefined }, 100);
+  assert.doesNotMatch(waiting, /0 B\/s|ETA --/);
+  assert.match(waiting, /50\.8\/97\.7 MiB$/);
+  const moving = renderBar(midway, 100);
+  assert.equal(waiting.indexOf('MiB'), moving.indexOf('MiB'), 'the bar keeps its length');
+});

@@ -14,7 +14,8 @@ const skip = !HAVE_SCRIPT && 'needs util-linux script';
 
 /** The summary line of a download, the only thing a piped run writes on stderr. */
 const SUMMARY = /^neurovault: fetched (\d+), skipped (\d+), failed 0 · [\d.]+ (B|KiB|MiB) in [\d.]+ s( \([\d.]+ (B|KiB|MiB)\/s\))? → \S+\n$/;
-const BAR = /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] (downloading|verifying  ) [█░]{7,} +\d+% +\d+\/60 files +[\d.]+\/[\d.]+ KiB +[\d.]+ (B|KiB|MiB)\/s +ETA (--|\d+s)$/;
+// The rate and ETA are blank until there is a rate (never `0 B/s  ETA --`).
+const BAR = /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] (downloading|verifying  ) [█░]{7,} +\d+% +\d+\/60 files +[\d.]+\/[\d.]+ KiB( +[\d.]+ (B|KiB|MiB)\/s +ETA \d+s)?$/;
 
 describe('progress on a terminal (a real pty through util-linux script)', () => {
   let nv: Standin;
@@ -44,7 +45,7 @@ describe('progress on a terminal (a real pty through util-linux script)', () => 
     assert.match(drawn.join('\n'), /^⠋ downloading /m);
     const shown = screen(first.raw, COLS);
     assert.equal(shown.length, 2, shown.join('\n'));
-    assert.match(shown[0]!, new RegExp(`^neurovault: downloading 60 image\\(s\\), [\\d.]+ KiB, from 1 collection into ${out}$`));
+    assert.match(shown[0]!, new RegExp(`^neurovault: downloading 60 images, [\\d.]+ KiB, from 1 collection into ${out}$`));
     assert.match(`${shown[1]}\n`, SUMMARY);
 
     const again = await onTerminal(args, { cols: COLS, home: work });
@@ -75,10 +76,14 @@ describe('progress on a terminal (a real pty through util-linux script)', () => 
     });
     assert.equal(run.code, 130, run.raw);
     const shown = screen(run.raw, COLS);
-    assert.match(shown[0]!, /^neurovault: downloading 1250 image\(s\)/);
+    assert.match(shown[0]!, /^neurovault: downloading 1,250 images/);
     const rest = shown.slice(1).join('\n');
-    assert.match(shown[shown.length - 2]!, /^neurovault: interrupted: fetched \d+, skipped 0, failed 0, \d+ not started/);
-    assert.equal(shown[shown.length - 1], 'hint: run the same command again to resume: finished files are kept and *.part files continue');
+    const summary = shown.findIndex((l) => /^neurovault: interrupted: fetched \d+, skipped 0, failed 0, [\d,]+ not started/.test(l));
+    assert.ok(summary > 0, shown.join('\n'));
+    // Then what the *.part files kept, when any were cut off mid-file, and how to resume.
+    const after = shown.slice(summary + 1);
+    if (after.length === 2) assert.match(after[0]!, /^neurovault: kept [\d,]+ partial files?, [\d.]+ (B|KiB|MiB), as \*\.part$/);
+    assert.equal(after.at(-1), 'hint: run the same command again to resume: finished files are kept and *.part files continue');
     assert.ok(!/[█░]/.test(rest), `the bar was left on the screen:\n${rest}`);
   });
 
@@ -119,7 +124,7 @@ describe('progress on a terminal (a real pty through util-linux script)', () => 
     assert.equal(run.code, 0, run.raw);
     assert.ok(frames(run.raw).some((f) => /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] (uploading|preparing) [█░]{7,} +\d+% +[012]\/2 files/.test(f)), run.raw);
     const shown = screen(run.raw, COLS);
-    assert.match(shown[0]!, new RegExp(`^neurovault: uploading 2 file\\(s\\), [\\d.]+ KiB, to collection ${mine}$`));
+    assert.match(shown[0]!, new RegExp(`^neurovault: uploading 2 files, [\\d.]+ KiB, to collection ${mine}$`));
     assert.match(shown[1]!, /^✔ uploaded .*a\.nii\.gz \(1\/2\), [\d.]+ KiB → image \d+$/);
     assert.match(shown[2]!, /^✔ uploaded .*b\.nii\.gz \(2\/2\), [\d.]+ KiB → image \d+$/);
     assert.ok(!shown.some((l) => /[█░]/.test(l)), shown.join('\n'));
@@ -198,7 +203,7 @@ describe('progress of an S3 transfer on a terminal', () => {
     assert.ok(drawn.length >= 1, run.raw);
     for (const f of drawn) {
       assert.ok(Array.from(f).length <= COLS - 3, f);
-      assert.match(f, /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] uploading [█░]{7,} +\d+% +\d+\/\d+ files +[\d.]+\/[\d.]+ (B|KiB) /);
+      assert.match(f, /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] uploading [█░]{7,} +\d+% +\d+\/\d+ files +[\d.]+\/[\d.]+ (B|KiB)( |$)/);
     }
     const shown = screen(run.raw, COLS);
     assert.equal(shown[0], `neurovault: uploading ${dir} to s3://progress-bucket/p/`);

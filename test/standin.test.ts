@@ -197,7 +197,7 @@ describe('stand-in', () => {
     test('DOI filter is ignored by default (full list)', async () => {
       const d = (await call(u('/api/collections/?DOI=10.1016/j.neurobiolaging.2012.11.002'))).json();
       const publicCount = [...nv.store.collections.values()].filter((c) => !c.token).length;
-      assert.ok(publicCount >= 27, '20 synthetic + 7 public seeds (+ any created by earlier tests)');
+      assert.ok(publicCount >= 28, '20 synthetic + 8 public seeds (+ any created by earlier tests)');
       assert.equal(d.count, publicCount);
       assert.equal(d.results.length, publicCount);
       assert.ok(!d.results.some((c: any) => c.private), 'private collections are not listed');
@@ -568,7 +568,7 @@ describe('stand-in options', () => {
     const started = performance.now() - t0;
     assert.ok(started < 1500, `startup took ${started.toFixed(0)} ms`);
     const d = (await call(`${nv.url}/api/collections/?limit=1000&offset=1000`)).json();
-    assert.equal(d.count, 3007);
+    assert.equal(d.count, 3008);
     assert.equal(d.results.length, 1000);
     // the DOI seed sits mid-list so a client-side DOI scan has to page
     const all = [...(await call(`${nv.url}/api/collections/?limit=1000`)).json().results, ...d.results];

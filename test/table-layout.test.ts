@@ -4,6 +4,7 @@ import { renderTable } from '../src/output/table.js';
 import { displayWidth } from '../src/output/text.js';
 import { humanizer, humanDate } from '../src/output/humanize.js';
 import { renderKeyValues } from '../src/output/kv-view.js';
+import { LOW_VALUE_COLUMNS } from '../src/cli/actions/shapes.js';
 
 process.env.TZ = 'UTC';
 
@@ -16,13 +17,48 @@ const ROWS = [
 
 for (const width of [40, 80, 120, 200]) {
   test(`table at ${width} columns: no line longer than the width, every id whole`, () => {
-    const lines = renderTable(HEAD, ROWS, { width, color: false }).split('\n');
+    const lines = renderTable(HEAD, ROWS, { width, color: false, dropFirst: LOW_VALUE_COLUMNS }).split('\n');
     assert.equal(lines.length, ROWS.length + 1);
     for (const line of lines) assert.ok(displayWidth(line) <= width, `${displayWidth(line)} > ${width}: ${line}`);
     ROWS.forEach((row, i) => assert.ok(lines[i + 1]!.startsWith(`${row[0]} `), `id intact: ${lines[i + 1]}`));
     if (width >= 120) for (const [i, row] of ROWS.entries()) assert.ok(lines[i + 1]!.includes(row[5]!), 'dates never cut at 120+');
   });
 }
+
+for (const width of [40, 80, 120, 200]) {
+  test(`default columns at ${width}: low-value columns go before a name is cut below 20 cells; a DOI whole or absent`, () => {
+    const lines = renderTable(HEAD, ROWS, { width, color: false, dropFirst: LOW_VALUE_COLUMNS }).split('\n');
+    const head = lines[0]!.split(/ {2,}/);
+    const at = lines[0]!.indexOf('name');
+    const nameCells = lines.slice(1).map((l) => l.slice(at).split(/ {2,}/)[0]!);
+    const cutBelow20 = nameCells.some((n) => n.endsWith('…') && displayWidth(n) < 20);
+    const lowShown = head.filter((h) => ['modify_date', 'owner_name', 'number_of_images'].includes(h));
+    assert.ok(!(cutBelow20 && lowShown.length > 0), `a name cut to ${nameCells} while ${lowShown} shown:\n${lines.join('\n')}`);
+    assert.ok(!/^numbe|^ow…|…$/.test(head.join(' ')), `no cut header: ${lines[0]}`);
+    if (head.includes('DOI')) for (const row of ROWS) if (row[2]) assert.ok(lines.some((l) => l.includes(row[2]!)), `DOI whole: ${lines.join('\n')}`);
+  });
+}
+
+test('the 80-column demo: id, a readable name and the DOI whole; modify_date, owner_name first to go', () => {
+  const lines = renderTable(HEAD, [ROWS[1]!], { width: 80, color: false, dropFirst: LOW_VALUE_COLUMNS }).split('\n');
+  assert.equal(lines[0], 'id         name                             DOI');
+  assert.equal(lines[1], '123456789  Working memory in aging: a vox…  10.1016/j.neurobiolaging.2012.11.002');
+  const at40 = renderTable(HEAD, [ROWS[1]!], { width: 40, color: false, dropFirst: LOW_VALUE_COLUMNS }).split('\n');
+  assert.deepEqual(at40, ['id         name', '123456789  Working memory in aging: a v…']);
+});
+
+test('a URL or path is never cut: it stays whole, and when it cannot fit each record becomes key/value lines', () => {
+  const url = 'http://127.0.0.1:8000/images/608822/';
+  const head = ['id', 'name', 'map_type', 'modality', 'file_size', 'url'];
+  const row = ['608822', 'an uploaded map with a long name', 'T map', 'fMRI-BOLD', '49.1 KiB', url];
+  const at80 = renderTable(head, [row], { width: 80, color: false, dropFirst: LOW_VALUE_COLUMNS }).split('\n');
+  assert.ok(at80[1]!.endsWith(`  ${url}`), at80.join('\n'));
+  assert.ok(at80.every((l) => l.length <= 80));
+  const at40 = renderTable(head, [row, row], { width: 40, color: false, dropFirst: LOW_VALUE_COLUMNS }).split('\n');
+  assert.deepEqual(at40.slice(0, 7), ['id         608822', 'name       an uploaded map with a long name', 'map_type   T map', 'modality   fMRI-BOLD', 'file_size  49.1 KiB', `url        ${url}`, '']);
+  const paths = renderTable(['id', 'path'], [['1', 'collection_1615/a_very_long_file_name_for_a_statistic_map_and_more.nii.gz']], { width: 40, color: false });
+  assert.match(paths, /^path +collection_1615\/a_very_long_file_name_for_a_statistic_map_and_more\.nii\.gz$/m);
+});
 
 test('the widest free-text column is cut first, with …; DOIs and numbers stay whole while it can give', () => {
   const lines = renderTable(HEAD, ROWS, { width: 120, color: false }).split('\n');

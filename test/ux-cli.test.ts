@@ -144,6 +144,10 @@ describe('screens and honest lists against the stand-in', () => {
     r = await cli(['collections', 'list', '--jq', '.[] | .name |']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^neurovault: invalid --jq expression: syntax error/);
+    r = await cli(['collections', 'list', '--jq', '.[']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^neurovault: invalid --jq expression: syntax error, unexpected end of/);
+    assert.doesNotMatch(r.stderr, /;/, 'no token the user never typed');
     r = await cli(['collections', 'list', '--jq', '$undefined']);
     assert.equal(r.code, 2);
     assert.equal(nv.requests.length, before, 'no request for a bad expression');

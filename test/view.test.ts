@@ -2,7 +2,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { PNG } from 'pngjs';
 import { runCli, REPO_ROOT } from './helpers/run-cli.js';
 import { nibabelMissing, readVolumes, writeVolumes, type NibabelView, type VolumeSpec } from './helpers/nibabel.js';
@@ -11,6 +11,7 @@ import { readVolumeFile } from '../src/view/volume.js';
 import { volumeStats } from '../src/view/stats.js';
 import { renderPicture } from '../src/view/picture.js';
 import { chooseDisplay } from '../src/view/terminal.js';
+import { GLYPH_HEIGHT, GLYPH_WIDTH, drawText, textWidth } from '../src/view/font.js';
 import { startStandin, type Standin } from './standin/server.js';
 
 const missing = nibabelMissing();
@@ -93,6 +94,30 @@ const PANELS = [
   { h: 0, v: 2 }, // coronal: x across (left → right), z up
   { h: 0, v: 1 }, // axial: x across, y up
 ];
+
+/** The second line (where the slices cut, the threshold) is grey, the rest white. */
+const CUT_LINE_GREY = 190;
+
+/** Whether `text`, drawn white (or `grey`) on black at (x, y) in the font of the pictures, is exactly what the PNG holds there. */
+function textAt(png: PNG, x: number, y: number, text: string, grey = 255): boolean {
+  const w = textWidth(text);
+  const expected = { width: w, height: GLYPH_HEIGHT, data: new Uint8Array(w * GLYPH_HEIGHT * 3) };
+  drawText(expected, 0, 0, text, [grey, grey, grey]);
+  const [x0, y0] = [Math.round(x), Math.round(y)];
+  for (let yy = 0; yy < GLYPH_HEIGHT; yy++) {
+    for (let xx = 0; xx < w; xx++) {
+      const o = ((y0 + yy) * png.width + x0 + xx) * 4;
+      if (png.data[o] !== expected.data[(yy * w + xx) * 3]) return false;
+    }
+  }
+  return true;
+}
+
+/** Whether `text` is written anywhere on the text line at `y` (lines start at the 2-character margin). */
+function textInRow(png: PNG, y: number, text: string, grey = 255): boolean {
+  for (let x = 2 * GLYPH_WIDTH; x + textWidth(text) <= png.width; x += GLYPH_WIDTH) if (textAt(png, x, y, text, grey)) return true;
+  return false;
+}
 
 function assertAffineClose(actual: number[][], expected: number[][], what: string): void {
   for (let i = 0; i < 4; i++) {
@@ -274,32 +299,71 @@ describe('view', { skip: missing }, () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, '');
       const png = PNG.sync.read(await readFile(out));
-      // Documented geometry: 4 pixels a voxel kept between 1000 and 2000 pixels across, 8 mm between panels.
+      // Documented geometry (figure.ts): 4 pixels a voxel kept between 1000 and 2000 pixels across; panels
+      // 8 mm (at least 5 characters) apart, 2 characters of margin, three lines and a half of text above.
       const b = bounds(truth[key]!);
       const ext = (axis: number) => b.max[axis]! - b.min[axis]!;
       const total = ext(1) + 2 * ext(0);
       const scale = Math.min(Math.max(4 / 4, 1000 / total), 2000 / total);
-      const gap = Math.max(4, Math.round(8 * scale));
+      const gap = Math.max(Math.round(8 * scale), 5 * GLYPH_WIDTH);
+      const margin = 2 * GLYPH_WIDTH;
+      const top = 4 * GLYPH_HEIGHT + 1;
       const widths = PANELS.map((p) => Math.round(ext(p.h) * scale));
       const heights = PANELS.map((p) => Math.round(ext(p.v) * scale));
-      assert.equal(png.width, widths[0]! + widths[1]! + widths[2]! + 2 * gap);
+      assert.equal(png.width, widths[0]! + widths[1]! + widths[2]! + 2 * gap + 2 * margin);
       const pixel = (x: number, y: number): Cell => {
         const o = (Math.floor(y) * png.width + Math.floor(x)) * 4;
         return [png.data[o]!, png.data[o + 1]!, png.data[o + 2]!];
       };
-      let left = 0;
-      PANELS.forEach((p, i) => {
-        const top = Math.floor((Math.max(...heights) - heights[i]!) / 2);
-        const at = (mm: number[]) => pixel(left + (mm[p.h]! - b.min[p.h]!) * scale, top + (b.max[p.v]! - mm[p.v]!) * scale);
+      let left = margin;
+      for (const [i, p] of PANELS.entries()) {
+        const panelTop = top + Math.floor((Math.max(...heights) - heights[i]!) / 2);
+        const at = (mm: number[]) => pixel(left + (mm[p.h]! - b.min[p.h]!) * scale, panelTop + (b.max[p.v]! - mm[p.v]!) * scale);
         assert.ok(isHot(at(HOT.mm)), `${key}: PNG panel ${i} at the hot blob is ${String(at(HOT.mm))}`);
         if (i > 0) {
           const mirrored = [-HOT.mm[0]!, HOT.mm[1]!, HOT.mm[2]!];
           assert.ok(!isHot(at(mirrored)), `${key}: PNG panel ${i} is mirrored`);
-          assert.ok(isCold(at(COLD.mm)), `${key}: PNG panel ${i} at the cold blob is ${String(at(COLD.mm))}`);
+          // 4 mm off the cross-hair that runs through both blobs' plane
+          const cold = COLD.mm.map((v, axis) => (axis === p.v ? v + 4 : v));
+          assert.ok(isCold(at(cold)), `${key}: PNG panel ${i} at the cold blob is ${String(at(cold))}`);
         }
+        // The sides, in the gaps at mid-height: P|A for the sagittal slice, L|R (neurological) for the others.
+        const middle = panelTop + heights[i]! / 2 - GLYPH_HEIGHT / 2;
+        const sides = i === 0 ? ['P', 'A'] : ['L', 'R'];
+        assert.ok(textAt(png, left - GLYPH_WIDTH - Math.round(GLYPH_WIDTH / 2), middle, sides[0]!), `${key}: ${sides[0]} left of panel ${i}`);
+        assert.ok(textAt(png, left + widths[i]! + Math.round(GLYPH_WIDTH / 2), middle, sides[1]!), `${key}: ${sides[1]} right of panel ${i}`);
+        const [above, below] = i === 2 ? ['A', 'P'] : ['S', 'I'];
+        assert.ok(textAt(png, left + widths[i]! / 2 - GLYPH_WIDTH / 2, top - GLYPH_HEIGHT, above), `${key}: ${above} above panel ${i}`);
+        assert.ok(textAt(png, left + widths[i]! / 2 - GLYPH_WIDTH / 2, top + Math.max(...heights), below), `${key}: ${below} below panel ${i}`);
         left += widths[i]! + gap;
-      });
+      }
+      if (key === 'sform LAS') {
+        // The title, the cut, the slice coordinates, and numbers on the colour bar's ends.
+        assert.ok(textAt(png, margin, 9, basename(files[key]!)), 'title');
+        const facts = JSON.parse((await view([files[key]!, '-o', 'json'])).stdout) as { cut: { mm: number[] }; vmax: number };
+        const peak = facts.cut.mm;
+        assert.ok(textAt(png, margin, 9 + GLYPH_HEIGHT, 'slices through the peak, ', CUT_LINE_GREY), 'cut line');
+        assert.ok(textInRow(png, 9 + GLYPH_HEIGHT, `(${peak.join(', ')}) mm   no threshold`, CUT_LINE_GREY), 'the cut in mm, and no threshold');
+        assert.ok(textAt(png, margin, top - GLYPH_HEIGHT, `x=${peak[0]}`), 'x= above the sagittal slice');
+        const bottom = png.height - Math.round(GLYPH_HEIGHT / 2) - GLYPH_HEIGHT;
+        const barLeft = Math.floor((png.width - Math.round((png.width - 2 * margin) / 2)) / 2);
+        const low = `-${Number(facts.vmax.toPrecision(4))}`;
+        assert.ok(textAt(png, barLeft - textWidth(low) / 2, bottom, low), `the low end of the colour bar is numbered ${low}`);
+      }
     }
+  });
+
+  test('--png - writes the PNG to stdout (not to a file named -); a threshold is written on the picture', async () => {
+    const file = files['sform LAS']!;
+    const r = await runCli(['view', file, '--png', '-', '--threshold', '2'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const png = PNG.sync.read(r.stdoutBytes);
+    assert.ok(png.width >= 1000);
+    await assert.rejects(stat(join(dir, '-')), 'no file named -');
+    assert.ok(textInRow(png, 9 + GLYPH_HEIGHT, '   threshold |v| > 2   ', CUT_LINE_GREY));
+    const both = await runCli(['view', file, '--png', '-', '-o', 'json']);
+    assert.equal(both.code, 2);
   });
 
   test('kitty and iTerm2 inline images carry the same PNG; auto picks them only on a terminal that says so', async () => {
@@ -317,10 +381,12 @@ describe('view', { skip: missing }, () => {
     assert.ok(m, 'an iTerm2 image sequence');
     assert.equal(Buffer.from(m[2]!, 'base64').length, Number(m[1]));
     assert.deepEqual(PNG.sync.read(Buffer.from(m[2]!, 'base64')).data, PNG.sync.read(expected).data);
-    // Off a terminal, auto never sends image escapes, whatever TERM says.
+    // Off a terminal, auto never sends image escapes, whatever TERM says, nor colour (`view | cat`).
     const piped = await view([file], { TERM: 'xterm-kitty', KITTY_WINDOW_ID: '1', TERM_PROGRAM: 'iTerm.app' });
-    assert.doesNotMatch(piped.stdout, /\x1b_G|\x1b\]1337/);
-    assert.match(piped.stdout, /▀|▄/);
+    assert.doesNotMatch(piped.stdout, /\x1b/);
+    assert.match(piped.stdout, /[+*#@]/);
+    const asked = await view([file, '--display', 'blocks']);
+    assert.match(asked.stdout, /\x1b\[38;2;.*[▀▄]/, '--display blocks: colour on request');
   });
 
   test('auto: an image protocol only on a terminal that announces it, never through tmux or screen', () => {
@@ -329,7 +395,8 @@ describe('view', { skip: missing }, () => {
       [{ TERM: 'xterm-256color', KITTY_WINDOW_ID: '3' }, true, true, 'kitty'],
       [{ TERM_PROGRAM: 'iTerm.app' }, true, true, 'iterm'],
       [{ TERM_PROGRAM: 'WezTerm' }, true, true, 'iterm'],
-      [{ TERM: 'xterm-kitty' }, false, true, 'blocks'],
+      [{ TERM: 'xterm-kitty' }, false, true, 'ascii'],
+      [{ TERM: 'xterm-256color' }, false, true, 'ascii'],
       [{ TERM: 'tmux-256color', KITTY_WINDOW_ID: '3' }, true, true, 'blocks'],
       [{ TERM: 'xterm-kitty', TMUX: '/tmp/tmux-0/default,1,0' }, true, true, 'blocks'],
       [{ TERM_PROGRAM: 'iTerm.app', STY: '1.pts-0' }, true, true, 'blocks'],

@@ -35,6 +35,7 @@ export class Context {
 
   set globals(value: GlobalOptions) {
     this.globalOptions = value;
+    if (!value.pager) this.io.pager = undefined;
   }
 
   get userAgent(): string {

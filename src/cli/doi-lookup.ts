@@ -1,5 +1,16 @@
 import type { Context } from './context.js';
 import { cacheDir } from '../config.js';
+import { formatCount } from '../output/units.js';
+
+/** An index this old may miss a collection published since: the answer says where it came from. */
+const STALE_MS = 60 * 60 * 1000;
+
+function ago(ms: number): string {
+  const hours = Math.floor(ms / 3_600_000);
+  if (hours >= 1) return `${hours} hour${hours === 1 ? '' : 's'} ago`;
+  const minutes = Math.floor(ms / 60_000);
+  return minutes >= 1 ? `${minutes} min ago` : 'just now';
+}
 
 /**
  * Collections with this (normalised) DOI: the cached index when fresh (no network, no heavy modules),
@@ -18,9 +29,10 @@ export async function findCollectionsByDoi(
     const hit = await lookupDoiIndex(dir, baseUrl, doi);
     if (hit && 'damaged' in hit) ctx.warn(`the cached collection index was damaged (${hit.damaged}); it was removed, asking the server`);
     else if (hit) {
-      if (!quiet) {
-        ctx.warn(`answered from the collection index cached ${Math.round(hit.ageMs / 60_000)} min ago (--no-cache to ask the server)`);
-      }
+      // Said when the answer may be behind the server (an index some hours old), else only with -v.
+      const line = `answered from the collection index cached ${ago(hit.ageMs)} (--no-cache to ask the server)`;
+      if (hit.ageMs >= STALE_MS && !quiet) ctx.warn(line);
+      else ctx.log(line);
       return hit.matches;
     }
   }
@@ -28,11 +40,8 @@ export async function findCollectionsByDoi(
   const { withWait } = await import('../output/progress-wait.js');
   const result = await withWait(ctx, `looking up DOI ${doi}`, () => api.findCollectionsByDoi(doi, ctx.signal));
   if (result.method === 'scan' && result.scanned) {
-    if (!quiet) {
-      ctx.warn(
-        `the server did not apply ?DOI=, so all ${result.scanned.length} public collections were scanned (pages of 1000 in parallel) and matched locally`,
-      );
-    }
+    // How the server behaves is no news to the user: -v says it (the index spares the next runs the scan).
+    ctx.log(`the server did not apply ?DOI=, so all ${formatCount(result.scanned.length)} public collections were scanned (pages of 1000 in parallel) and matched locally`);
     const { collectionDois } = await import('../api/refs.js');
     await writeDoiIndex(dir, baseUrl, result.scanned, collectionDois).catch((err: Error) =>
       ctx.log(`could not write the DOI index: ${err.message}`),

@@ -1,3 +1,4 @@
+import { counted, formatCount } from '../output/units.js';
 import type { Context } from './context.js';
 import { CliError, ExitCode, InterruptedError, PartialFailureError } from '../errors.js';
 import type { DownloadResult } from '../download/download-selection.js';
@@ -26,8 +27,8 @@ export function throwOnFailure(result: DownloadResult, lockFile: string | undefi
   }
   if (failures.length) {
     const integrity = failures.filter((f) => f.integrity).length;
-    if (integrity > 0) throw new PartialFailureError(`${integrity} file(s) differ from the lock ${lockFile ?? ''} (--frozen)`, ExitCode.integrity);
+    if (integrity > 0) throw new PartialFailureError(`${counted(integrity, 'file')} differ${integrity === 1 ? 's' : ''} from the lock ${lockFile ?? ''} (--frozen)`, ExitCode.integrity);
     const of = result.plan.items.length + result.plan.unavailable.length;
-    throw new PartialFailureError(`${failures.length} of ${of} image(s) failed; the others are in place`);
+    throw new PartialFailureError(`${formatCount(failures.length)} of ${counted(of, 'image')} failed; the others are in place`);
   }
 }

@@ -43,12 +43,12 @@ export const GLOBALS_USED: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Accepted everywhere without being listed. The talk flags only make a command say less; connection
- * settings (server, token, timeouts, S3 endpoint) are accepted like their environment variables, so an
- * alias or wrapper can carry them to every command. What a command prints is another matter: an output
- * flag it cannot honour is refused.
+ * Accepted everywhere without being listed. The talk flags only make a command say less (and --no-pager
+ * only keeps its output off the pager); connection settings (server, token, timeouts, S3 endpoint) are
+ * accepted like their environment variables, so an alias or wrapper can carry them to every command. What
+ * a command prints is another matter: an output flag it cannot honour is refused.
  */
-const ANYWHERE = ['--quiet', '--verbose', '--no-color', '--no-progress', '--offline', ...new Set([...API, ...S3])];
+const ANYWHERE = ['--quiet', '--verbose', '--no-color', '--no-progress', '--no-pager', '--offline', ...new Set([...API, ...S3])];
 
 export function commandPath(cmd: Command): string {
   const names: string[] = [];

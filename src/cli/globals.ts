@@ -26,6 +26,8 @@ export interface GlobalOptions {
   verbose: boolean;
   progress: boolean;
   color: boolean;
+  /** `--no-pager` not given: long output on a terminal may go through the pager. */
+  pager: boolean;
   endpointUrl?: string;
   region?: string;
   profile?: string;
@@ -102,8 +104,9 @@ export function resolveGlobals(
     retries,
     quiet,
     verbose: Boolean(raw.verbose),
-    progress: raw.progress !== false && !quiet && io.stderrIsTTY && output !== 'json' && output !== 'ndjson',
+    progress: raw.progress !== false && !quiet && io.stderrIsTTY && !io.dumb && output !== 'json' && output !== 'ndjson',
     color: raw.color !== false && io.color,
+    pager: raw.pager !== false,
     endpointUrl,
     region: raw.region === undefined ? undefined : String(raw.region),
     profile: raw.profile === undefined ? undefined : String(raw.profile),

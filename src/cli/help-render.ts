@@ -62,7 +62,9 @@ export function renderAfterTexts(page: HelpPage, width: number): string {
 
 /**
  * Text after a command's options, wrapped to the terminal: consecutive lines that do not start with a space
- * are one paragraph (joined, then wrapped); indented lines (examples, layouts) are kept as they are.
+ * are one paragraph (joined, then wrapped); indented lines (examples, layouts) are kept as they are, except
+ * that an example command (`  $ …`) too long for the width is broken between words with a shell line
+ * continuation, so the terminal never splits a flag and the lines still paste as one command.
  */
 export function reflow(text: string, width: number): string {
   const out: string[] = [];
@@ -74,9 +76,29 @@ export function reflow(text: string, width: number): string {
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith(' ')) {
       flush();
-      out.push(line);
+      out.push(...(/^ +\$ /.test(line) ? continued(line, Math.max(40, width)) : [line]));
     } else paragraph.push(line.trim());
   }
   flush();
   return out.join('\n');
+}
+
+/**
+ * An example command longer than `width`, broken between shell words (a quoted argument stays whole) into
+ * lines ending ` \\`, continued further in.
+ */
+function continued(line: string, width: number): string[] {
+  if (displayWidth(line) <= width) return [line];
+  const lead = line.slice(0, line.length - line.trimStart().length);
+  const indent = `${lead}    `;
+  const out: string[] = [];
+  let current = '';
+  for (const [word] of line.trimStart().matchAll(/(?:[^\s'"]+|'[^']*'?|"[^"]*"?)+/g)) {
+    if (current && displayWidth(current) + 1 + displayWidth(word) + 2 > width) {
+      out.push(`${current} \\`);
+      current = `${indent}${word}`;
+    } else current = current ? `${current} ${word}` : `${lead}${word}`;
+  }
+  out.push(current);
+  return out;
 }

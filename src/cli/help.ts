@@ -39,7 +39,7 @@ export function helpPageOf(cmd: Command, helper: Help): HelpPage {
   helper
     .groupItems(cmd.commands as Command[], helper.visibleCommands(cmd), (c) => c.helpGroup() || 'Commands:')
     .forEach((list, title) => add(title, list.map((c) => [helper.styleSubcommandTerm(helper.subcommandTerm(c)), helper.styleSubcommandDescription(helper.subcommandDescription(c))])));
-  const option = (o: Option): [string, string] => [helper.styleOptionTerm(helper.optionTerm(o)), helper.styleOptionDescription(helper.optionDescription(o))];
+  const option = (o: Option): [string, string] => [helper.styleOptionTerm(helper.optionTerm(o)), helper.styleOptionDescription(unquoteNumbers(helper.optionDescription(o)))];
   helper.groupItems(cmd.options as Option[], helper.visibleOptions(cmd), (o) => o.helpGroupHeading ?? 'Options:').forEach((list, title) => add(title, list.map(option)));
   add('Global options used here (all: neurovault --help):', helper.visibleGlobalOptions(cmd).map(option));
   const description = helper.commandDescription(cmd);
@@ -49,6 +49,11 @@ export function helpPageOf(cmd: Command, helper: Help): HelpPage {
     sections,
     after: AFTER_TEXTS.get(cmd) ?? [],
   };
+}
+
+/** Option values arrive as strings, so commander quotes a numeric default (`(default: "6")`); a number reads bare. */
+function unquoteNumbers(description: string): string {
+  return description.replace(/\((default|preset): "(-?\d+(?:\.\d+)?)"\)/g, '($1: $2)');
 }
 
 const AFTER_TEXTS = new WeakMap<Command, string[]>();

@@ -38,6 +38,7 @@ export function createProgram(ctx: Context): Command {
     .addOption(group(new Option('-v, --verbose', 'log requests (redacted) and show stack traces'), OUTPUT))
     .addOption(group(new Option('--no-progress', 'no spinner or progress line'), OUTPUT))
     .addOption(group(new Option('--no-color', 'no colour'), OUTPUT))
+    .addOption(group(new Option('--no-pager', 'never page long output on a terminal (default: $NEUROVAULT_PAGER, $PAGER or less -FRX)'), OUTPUT))
     .addOption(group(new Option('--base-url <url>', 'server root (the API is under /api/)').env('NEUROVAULT_URL'), CONNECTION))
     .addOption(group(new Option('--token-file <path>', 'read the API token from this file'), CONNECTION))
     .addOption(
@@ -91,8 +92,9 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 auth, 4 not found, 5 integrity, 6 offlin
   program.hook('postAction', async () => afterAction?.());
   // `--json [fields]`, `help a b` and help for a mistyped command need a look at the words first.
   const parseAsync = program.parseAsync.bind(program);
+  // Bare `neurovault` prints the help on stdout and exits 0, as gh does, when the help index did not answer.
   program.parseAsync = (argv, options) =>
-    parseAsync(prepareArgv(unknownCommandOverHelp(program, argv ?? []), commandNames(program)), options);
+    parseAsync(argv?.length === 0 ? ['--help'] : prepareArgv(unknownCommandOverHelp(program, argv ?? []), commandNames(program)), options);
   return program;
 }
 
@@ -101,9 +103,13 @@ async function filterThroughJq(ctx: Context, expression: string): Promise<() => 
   const { JqFilter } = await import('../output/jq.js');
   const filter = await JqFilter.open(expression);
   const stdout = ctx.io.stdout;
+  const tty = ctx.io.stdoutIsTTY;
   ctx.io.stdout = filter.sink;
+  // jq reads plain JSON, whatever stdout is.
+  ctx.io.stdoutIsTTY = false;
   return async () => {
     ctx.io.stdout = stdout;
+    ctx.io.stdoutIsTTY = tty;
     const { Output } = await import('../output/format.js');
     const out = new Output(stdout);
     if (await out.write(filter.run())) await out.flush();

@@ -6,7 +6,7 @@ import { HttpError, errorCode } from '../http/errors.js';
 import { RETRYABLE_NETWORK_CODES, RETRYABLE_STATUSES } from '../http/retry-policy.js';
 import type { Transport } from '../http/transport.js';
 import type { S3SessionOptions } from '../s3/session.js';
-import { DEFAULT_BREAKER_THRESHOLD, runEngine, type Outcome } from './engine.js';
+import { DEFAULT_BREAKER_THRESHOLD, keptParts, runEngine, type Outcome } from './engine.js';
 import { MIN_BODY_BYTES_PER_SECOND } from './fetch-file.js';
 import { MANIFEST_FILE, collectionMetadataPath } from './layout.js';
 import { lockDifferences, readLock, selectionDifference, writeLock, type Lock, type LockEntry, type LockSelection } from './lock.js';
@@ -30,6 +30,8 @@ export type DownloadEvent =
       /** Images already in the manifest: re-hashed first (the skip check), not fetched again. */
       rechecks: number;
       out: string;
+      /** What earlier runs kept in `*.part` files that this run continues. */
+      resumed: { files: number; bytes: number };
     }
   /** Bytes of a file fetched, or re-hashed by the skip check (`rehash`). */
   | { type: 'bytes'; bytes: number; rehash: boolean }
@@ -115,6 +117,8 @@ export interface DownloadResult {
   lockSkipped: boolean;
   /** Since prepareDownload was called. */
   ms: number;
+  /** An interrupted run: what its `*.part` files kept for the next one. */
+  kept?: { files: number; bytes: number };
 }
 
 /** `--frozen` found differences visible in the plan; nothing was fetched. */
@@ -273,6 +277,7 @@ async function fetchPlan(plan: Plan | LockPlan, sink: Sink, s: FetchSettings): P
   // A lock install whose files are all in place fetches nothing and shows no bar.
   const rechecks = s.force || installing ? 0 : plan.items.filter((i) => previous.entries.has(i.id)).length;
   if (!installing || plan.requests.files > 0) {
+    const resumed = installing ? { files: 0, bytes: 0 } : await keptParts(sink, plan.items);
     s.emit({
       type: 'start',
       images: plan.items.length,
@@ -281,6 +286,7 @@ async function fetchPlan(plan: Plan | LockPlan, sink: Sink, s: FetchSettings): P
       unknownSizes: plan.items.filter((i) => i.expect.bytes === undefined).length,
       rechecks,
       out: sink.location,
+      resumed,
     });
   }
   // The client (and any socket) is made on the first request: a run that fetches nothing opens nothing.
@@ -328,6 +334,7 @@ async function fetchPlan(plan: Plan | LockPlan, sink: Sink, s: FetchSettings): P
     lockWritten,
     lockSkipped: Boolean(s.lock && !s.frozen && !complete),
     ms: Date.now() - s.started,
+    kept: outcome.interrupted ? await keptParts(sink, plan.items).catch(() => undefined) : undefined,
   };
 }
 

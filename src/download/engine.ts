@@ -253,6 +253,24 @@ function entryFor(item: DownloadItem, bytes: number, sha256: string): ManifestEn
 }
 
 /** The server version of a file as a number the sink can keep with partial bytes (see StageOptions). */
+/**
+ * What earlier runs kept in `*.part` files that this run will continue (a re-run says it resumes, an
+ * interrupted run says what it kept). Sinks that keep nothing between runs answer nothing.
+ */
+export async function keptParts(sink: Sink, items: readonly Pick<DownloadItem, 'path' | 'modifyDate'>[]): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  if (!sink.kept) return { files, bytes };
+  for (const item of items) {
+    const n = await sink.kept(item.path, { resumeStamp: stampOf(item.modifyDate) });
+    if (n > 0) {
+      files++;
+      bytes += n;
+    }
+  }
+  return { files, bytes };
+}
+
 function stampOf(modifyDate: string | null): number | undefined {
   if (modifyDate === null) return undefined;
   const ms = Date.parse(modifyDate);

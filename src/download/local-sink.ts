@@ -171,11 +171,24 @@ export class LocalSink implements Sink {
     const dir = dirname(final);
     await this.ensureDir(dir);
     const part = final + PART_SUFFIX;
-    if (options.resumeStamp !== undefined && (await this.partsIn(dir)).has(basename(part))) {
+    const parts = await this.partsIn(dir);
+    const listed = parts.has(basename(part));
+    // Listed from now on: `kept` after the run (what an interrupted run kept) must see this part too.
+    parts.add(basename(part));
+    if (options.resumeStamp !== undefined && listed) {
       const kept = await reopenKept(part, options.resumeStamp);
       if (kept) return new LocalStagedFile(final, part, options.resumeStamp, kept);
     }
     return new LocalStagedFile(final, part, options.resumeStamp);
+  }
+
+  /** The bytes `stage` would resume for `path`, judged as reopenKept judges them, without opening the file. */
+  async kept(path: string, options: StageOptions): Promise<number> {
+    const part = this.resolvePath(path) + PART_SUFFIX;
+    if (options.resumeStamp === undefined || !(await this.partsIn(dirname(part))).has(basename(part))) return 0;
+    const stats = await lstat(part).catch(() => undefined);
+    if (!stats || !resumable(stats) || Math.abs(stats.mtimeMs - options.resumeStamp) >= 1) return 0;
+    return (await readToken(part)) ? stats.size : 0;
   }
 
   private partsIn(dir: string): Promise<Set<string>> {

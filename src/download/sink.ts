@@ -39,6 +39,9 @@ export interface Sink {
   /** Starts (or resumes) writing one file; nothing appears under `path` until `commit()`. */
   stage(path: string, options: StageOptions): Promise<StagedFile>;
 
+  /** Bytes an earlier run kept for `path` that `stage` would resume (0 when none), without staging it. */
+  kept?(path: string, options: StageOptions): Promise<number>;
+
   /** Releases connections or handles; called once at the end of a run. */
   close?(): Promise<void>;
 }

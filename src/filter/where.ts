@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { cellText, getPath } from '../util/record-path.js';
-import { CHOICE_FIELDS, resolveChoice } from '../api/choices.js';
+import { CHOICE_FIELDS, describeChoices, resolveChoice } from '../api/choices.js';
+import { distance } from '../util/distance.js';
 
 export type WhereOp = '=' | '!=' | '>' | '>=' | '<' | '<=' | '~';
 
@@ -56,6 +57,7 @@ function parseOne(raw: string): WhereClause {
     clause.isNullTest = isNullLike(value);
     const spellings = choiceSpellings(field, value);
     if (spellings) clause.spellings = spellings;
+    else if (!clause.isNullTest) checkKnownValue(raw, field, value);
   } else if (num === undefined) {
     throw bad(`"${op}" needs a number, got "${value}"`);
   }
@@ -88,6 +90,24 @@ function compileRegex(source: string): Matcher {
 const COLLECTION_PREFIX = 'collection.';
 
 /** The server stores codes for some fields and shows labels for others; a value in either form matches both. */
+/** Fields whose every value the tool knows (the upload's choice tables): a value outside them is a typo. */
+const CHECKED_CHOICES = new Set(['map_type', 'modality', 'analysis_level']);
+
+/** `map_type=Tmap` would match nothing and say nothing: exit 2 with the closest values instead. */
+function checkKnownValue(raw: string, field: string, value: string): void {
+  const name = field.slice(field.lastIndexOf('.') + 1);
+  const table = CHECKED_CHOICES.has(name) ? CHOICE_FIELDS[name] : undefined;
+  if (!table) return;
+  // The closest labels only ("Tmap" is one edit from "T map", two from "Z map").
+  const want = value.trim().toLowerCase();
+  const scored = table.map((c) => ({ label: c.label, d: Math.min(distance(want, c.label.toLowerCase()), distance(want, c.code.toLowerCase())) }));
+  const best = Math.min(...scored.map((x) => x.d));
+  const close = best <= Math.max(2, Math.floor(want.length / 3)) ? scored.filter((x) => x.d === best).map((x) => x.label) : [];
+  throw new UsageError(`no ${name} is "${value}" in --where "${raw}"`, {
+    hint: `${close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(', ')}? ` : ''}${name} is one of: ${describeChoices(table)}`,
+  });
+}
+
 function choiceSpellings(field: string, value: string): string[] | undefined {
   const table = CHOICE_FIELDS[field.slice(field.lastIndexOf('.') + 1)];
   const code = table && resolveChoice(table, value);

@@ -14,11 +14,19 @@ export interface DownloadBar extends Progress {
 /**
  * The bar of `download`, `verify` and `view` on a TTY stderr:
  * `⠋ downloading █████████░  51%  260/500 files  50.8/97.7 MiB  12.1 MiB/s  ETA 4s`.
- * Bytes re-hashed count like bytes fetched (both are work done towards the total).
+ * Bytes re-hashed or resumed move the bar, but only bytes fetched count in the rate and ETA.
  */
 export function barProgress(
   ctx: Context,
-  opts: { label: string; files: number; bytes?: number; /** Files that will be re-hashed first. */ rechecks?: number },
+  opts: {
+    label: string;
+    files: number;
+    bytes?: number;
+    /** Files that will be re-hashed first. */
+    rechecks?: number;
+    /** Bytes kept in `*.part` files by an earlier run: the bar starts there. */
+    resumed?: number;
+  },
 ): DownloadBar {
   let hashing = 0;
   let fetched = 0;
@@ -41,6 +49,7 @@ export function barProgress(
       return (hashing > 0 && quiet) || (lastFetch === 0 && (opts.rechecks ?? 0) > 0) ? verifying : label;
     },
   });
+  if (opts.resumed) bar.already(opts.resumed);
   const progress: DownloadBar = {
     bytes(n) {
       fetched += n;
@@ -52,7 +61,7 @@ export function barProgress(
     event(e) {
       switch (e.type) {
         case 'bytes':
-          if (e.rehash) bar.bytes(e.bytes);
+          if (e.rehash) bar.already(e.bytes);
           else progress.bytes(e.bytes);
           break;
         case 'file':

@@ -2,7 +2,7 @@ import type { Context } from '../cli/context.js';
 import type { DownloadResult } from '../download/download-selection.js';
 import type { Plan } from '../download/plan.js';
 import type { Presenter, RecordShape } from './presenter.js';
-import { formatBytes, formatSeconds } from './units.js';
+import { counted, formatBytes, formatCount, formatSeconds } from './units.js';
 
 /** `97.7 MiB` or `97.7 MiB (+3 of unknown size)`. */
 export function planSize(p: { bytes: number; unknownSizes: number }): string {
@@ -23,7 +23,7 @@ export async function printDownloadPlan(plan: Plan, ctx: Context, present: Prese
   await present.list(records, shape, { limit: Infinity });
   for (const u of plan.unavailable) ctx.warn(`image ${u.id} (collection ${u.collectionId}): ${u.reason}`);
   if (!g.quiet) {
-    ctx.warn(`dry run: ${plan.items.length} image(s), ${planSize(sizeOf(plan))} from ${plan.collections.size} collection(s); nothing fetched`);
+    ctx.warn(`dry run: ${counted(plan.items.length, 'image')}, ${planSize(sizeOf(plan))} from ${counted(plan.collections.size, 'collection')}; nothing fetched`);
   }
 }
 
@@ -38,11 +38,14 @@ export async function reportDownload(result: DownloadResult, ctx: Context, prese
   const ms = result.ms;
   if (!g.quiet) {
     const rate = outcome.bytes > 0 ? ` (${formatBytes((outcome.bytes * 1000) / Math.max(1, ms))}/s)` : '';
-    const stopped = outcome.notStarted > 0 ? `, ${outcome.notStarted} not started` : '';
+    const stopped = outcome.notStarted > 0 ? `, ${formatCount(outcome.notStarted)} not started` : '';
     const head = outcome.interrupted ? 'interrupted: ' : '';
-    const counts = `fetched ${outcome.fetched}, skipped ${outcome.skipped}, failed ${failures.length}${stopped}`;
+    const counts = `fetched ${formatCount(outcome.fetched)}, skipped ${formatCount(outcome.skipped)}, failed ${formatCount(failures.length)}${stopped}`;
     ctx.warn(`${head}${counts} · ${formatBytes(outcome.bytes)} in ${formatSeconds(ms)}${rate} → ${result.out}`);
-    if (outcome.interrupted) ctx.printLine('hint: run the same command again to resume: finished files are kept and *.part files continue');
+    if (outcome.interrupted) {
+      if (result.kept && result.kept.files > 0) ctx.warn(`kept ${counted(result.kept.files, 'partial file')}, ${formatBytes(result.kept.bytes)}, as *.part`);
+      ctx.printLine('hint: run the same command again to resume: finished files are kept and *.part files continue');
+    }
   }
   {
     const summary = {

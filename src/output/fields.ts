@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { distance } from '../util/distance.js';
 import { getPath } from './format.js';
 
 /** A field name the user typed, and the flag it came from (for the message). */
@@ -46,20 +47,8 @@ export function suggest(field: string, names: readonly string[]): string[] {
     .map(({ n }) => `${n}${tail}`);
 }
 
-// Damerau-Levenshtein (optimal string alignment): a swapped pair of letters is one typo.
-export function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
-}
+// The library's --where value check uses it too (src/filter/where.ts), so it lives in src/util.
+export { distance };
 
 /** The first records of a list, as what `--fields` and the field checks judge by. */
 export async function sampleOnce<T extends object>(items: AsyncIterable<T>, max = 100): Promise<T[]> {

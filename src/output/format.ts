@@ -15,6 +15,8 @@ export interface FormatOptions {
   allFields?: boolean;
   /** `--json a,b`: json/ndjson objects keep only these fields (dotted paths allowed), in this order. */
   pick?: string[];
+  /** Table columns that give way first on a narrow screen, the first listed first. */
+  dropFirst?: readonly string[];
 }
 
 /**
@@ -35,8 +37,17 @@ export async function writeRecords(
     const columns = columnsFor(opts.columns, all[0]);
     const [{ renderTable }, human] = await Promise.all([import('./table.js'), screenHumanizer(io)]);
     const rows = all.map((r) => columns.map((c) => screenText(c, getPath(r, c), human)));
-    const drawn = renderTable(columns, rows, { width: io.width ?? 80, color: opts.color });
+    const drawn = renderTable(columns, rows, { width: io.width ?? 80, color: opts.color, dropFirst: opts.dropFirst });
+    if (await screenPaged(io, `${drawn}\n`)) return all.length;
     return (await out.write(`${drawn}\n`)) && (await out.flush()) ? all.length : 0;
+  }
+  if (opts.format === 'json' && io.stdoutIsTTY) {
+    // On a terminal, as gh: indented and coloured, paged when long; piped JSON below stays as it was.
+    const all: object[] = [];
+    for await (const record of records) all.push(opts.pick ? pickFields(record, opts.pick) : record);
+    const text = `${(await import('./json-colour.js')).prettyJson(all, opts.color)}\n`;
+    if (await screenPaged(io, text)) return all.length;
+    return (await out.write(text)) && (await out.flush()) ? all.length : 0;
   }
   let count = 0;
   let columns: string[] = [];
@@ -66,7 +77,7 @@ export async function writeObject(io: IO, item: object, opts: FormatOptions): Pr
   const record = opts.pick ? pickFields(item, opts.pick) : item;
   const columns = columnsFor(opts.columns, record);
   let text: string;
-  if (opts.format === 'json') text = `${JSON.stringify(record, null, 2)}\n`;
+  if (opts.format === 'json') text = `${io.stdoutIsTTY ? (await import('./json-colour.js')).prettyJson(record, opts.color) : JSON.stringify(record, null, 2)}\n`;
   else if (opts.format === 'ndjson') text = `${JSON.stringify(record)}\n`;
   else if (opts.format === 'table') {
     const { renderKeyValues } = await import('./kv-view.js');
@@ -77,6 +88,11 @@ export async function writeObject(io: IO, item: object, opts: FormatOptions): Pr
     text = delimited(opts.format, columns) + delimited(opts.format, columns.map((c) => cellText(getPath(record, c))));
   }
   if (text && (await out.write(text))) await out.flush();
+}
+
+/** The pager hook (pager.ts), loaded only for a terminal with a pager set up. */
+async function screenPaged(io: IO, text: string): Promise<boolean> {
+  return Boolean(io.pager && io.stdoutIsTTY) && (await import('./pager.js')).pageIfTall(io, text);
 }
 
 /** gh's `--json a,b`: a new object of just those fields, missing ones as null so every object has the same keys. */
@@ -144,7 +160,7 @@ export class Output {
     this.state = stateOf(stream);
   }
 
-  async write(text: string): Promise<boolean> {
+  async write(text: string | Uint8Array): Promise<boolean> {
     if (!this.open()) return false;
     let ok = true;
     this.last = new Promise((resolve) => {

@@ -1,5 +1,6 @@
 import { redactSecrets, redactText, redactingStream } from '../http/redact.js';
 import { terminalWidth } from './text.js';
+import { pagerCommand } from './pager.js';
 
 /** The streams a command may touch, with their TTY state; tests pass buffers instead of the real ones. */
 export interface IO {
@@ -11,6 +12,14 @@ export interface IO {
   stdinIsTTY: boolean;
   /** Colour allowed: a TTY, no NO_COLOR, no --no-color, TERM not dumb. */
   color: boolean;
+  /** TERM=dumb: a terminal that cannot move the cursor or erase a line, so no live spinner or bar. */
+  dumb?: boolean;
+  /** The pager for output taller than the terminal (pager.ts): only when stdout is one; unset by --no-pager. */
+  pager?: string;
+  /** The terminal's height, when stdout is one. */
+  rows?: number;
+  /** The environment a pager is started with. */
+  env?: NodeJS.ProcessEnv;
   /** Columns a table may use: the terminal's width, else $COLUMNS, else 80 (absent: 80). */
   width?: number;
 }
@@ -32,6 +41,10 @@ export function processIO(env: NodeJS.ProcessEnv): IO {
       return Boolean(process.stdin.isTTY);
     },
     color: stderrIsTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb',
+    dumb: env.TERM === 'dumb',
+    pager: process.stdout.isTTY && env.TERM !== 'dumb' ? pagerCommand(env) : undefined,
+    rows: process.stdout.isTTY ? process.stdout.rows : undefined,
+    env,
     width: terminalWidth(process.stdout.columns, env),
   };
 }

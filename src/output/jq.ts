@@ -25,7 +25,7 @@ export class JqFilter {
       jq.raw('null', `def neurovault_check: ${expression}\n; empty`, ['-n']);
       jq.raw('null', `empty | (${expression}\n)`, ['-n']);
     } catch (err) {
-      throw new UsageError(`invalid --jq expression: ${jqMessage(err)}`);
+      throw new UsageError(`invalid --jq expression: ${jqMessage(ownSyntaxError(jq, expression, err))}`);
     }
     return filter;
   }
@@ -51,9 +51,27 @@ export class JqFilter {
   }
 }
 
+/**
+ * A syntax error reported through the wrappers above names their tokens (`unexpected ';'` for `.[`): the
+ * expression compiled alone gives jq's own words. Only a syntax error is compiled alone, and jq runs
+ * nothing that does not compile, so the expression is never run here.
+ */
+function ownSyntaxError(jq: import('jq-web').Jq, expression: string, wrapped: unknown): unknown {
+  if (!/syntax error/.test(jqMessage(wrapped))) return wrapped;
+  try {
+    jq.raw('null', expression, ['-n']);
+  } catch (err) {
+    if (/compile error/.test(err instanceof Error ? err.message : String(err))) return err;
+  }
+  return wrapped;
+}
+
 // jq-web's error is "Non-zero exit code: N" followed by jq's stderr; jq's own line is what helps.
 function jqMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   const line = text.split('\n').find((l) => l.startsWith('jq: error'));
-  return (line ?? text.split('\n')[0] ?? text).replace(/^jq: error( \(at [^)]*\))?: /, '').replace(/ at <top-level>, line \d+:$/, '');
+  return (line ?? text.split('\n')[0] ?? text)
+    .replace(/^jq: error( \(at [^)]*\))?: /, '')
+    .replace(/ at <top-level>, line \d+:$/, '')
+    .replace(/unexpected \$end/, 'unexpected end of expression');
 }

@@ -31,6 +31,8 @@ export interface RecordShape {
   noun: readonly [string, string];
   /** table/csv/tsv columns when neither --columns nor --json fields chose. */
   defaults: readonly string[];
+  /** Default columns that give way on a narrow screen, the first listed first, before a name is cut short. */
+  giveWay?: readonly string[];
   /** Fields the schema declares: valid even when no sampled record holds them. */
   declared: readonly string[];
   /** Objects dotted fields may read beside the record (`collection.<field>` on images), with their declared fields. */
@@ -174,6 +176,7 @@ export class Presenter {
       color: s.color,
       allFields: kind === 'get' && chosen === undefined,
       pick: s.jsonFields ? [...s.jsonFields] : undefined,
+      dropFirst: chosen === undefined ? shape.giveWay : undefined,
     };
   }
 }

@@ -22,6 +22,8 @@ export class TransferBar {
   private filesDone = 0;
   private filesFailed = 0;
   private bytesDone = 0;
+  /** Of bytesDone, those that cost no transfer (kept from an earlier run, re-hashed): not in the rate. */
+  private bytesAlready = 0;
   private filesTotal: number;
   private bytesTotal?: number;
   private readonly byteRate = new RateMeter();
@@ -52,6 +54,15 @@ export class TransferBar {
     this.bytesDone += n;
   }
 
+  /**
+   * Work that was already done (a resumed `*.part`, a file re-hashed rather than fetched): the bar moves,
+   * but the rate and ETA count only the bytes this run moves, so a resume does not read as a burst.
+   */
+  already(n: number): void {
+    this.bytesDone += n;
+    this.bytesAlready += n;
+  }
+
   file(failed = false): void {
     this.filesDone++;
     if (failed) this.filesFailed++;
@@ -76,7 +87,7 @@ export class TransferBar {
 
   private state(frame: number): BarState {
     const now = Date.now();
-    this.byteRate.sample(now, this.bytesDone);
+    this.byteRate.sample(now, this.bytesDone - this.bytesAlready);
     this.fileRate.sample(now, this.filesDone);
     const etaMs =
       this.bytesTotal !== undefined

@@ -79,8 +79,9 @@ export function renderBar(s: BarState, width: number): string {
   const pct = `${String(Math.floor(fraction(s) * 100)).padStart(3)}%`;
   const failed = s.filesFailed > 0 ? ` (${s.filesFailed} failed)` : '';
   const count = `${s.filesDone}/${s.filesTotal}`.padStart(2 * String(s.filesTotal).length + 1);
-  const eta = (s.etaMs === undefined ? 'ETA --' : formatEta(s.etaMs)).padEnd(7);
-  const rate = `${formatBytes(s.rate)}/s`.padStart(10);
+  // No rate yet (the first moments, or only re-hashing): blank, not `0 B/s  ETA --`; the widths hold.
+  const eta = (s.etaMs === undefined ? '' : formatEta(s.etaMs)).padEnd(7);
+  const rate = (s.rate > 0 ? `${formatBytes(s.rate)}/s` : '').padStart(10);
   const bytesWidth = s.bytesTotal === undefined ? 9 : bytesOfTotal(s.bytesTotal, s.bytesTotal).length;
   const bytes = bytesOfTotal(s.bytesDone, s.bytesTotal).padStart(bytesWidth);
   const head = `${frameChar(s.frame)} ${s.label}`;

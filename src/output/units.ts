@@ -1,4 +1,4 @@
-/** Human-readable sizes and durations for progress and summary lines on stderr (never for data). */
+/** Human-readable counts, sizes and durations for progress and summary lines on stderr (never for data): one style everywhere. */
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${Math.round(n)} B`;
@@ -17,4 +17,20 @@ export function formatSeconds(ms: number): string {
   if (s < 60) return `${s.toFixed(1)} s`;
   const m = Math.floor(s / 60);
   return `${m} min ${Math.round(s - m * 60)} s`;
+}
+
+/** 3,007: thousands grouped, as in "showing 20 of 3,007". */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** "1 image", "3,007 images": the noun agrees with the count (`many` for irregular plurals). */
+export function counted(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/** 66%: whole percent, no space, never 100% before the end. */
+export function formatPercent(done: number, total: number): string {
+  if (total <= 0) return '0%';
+  return `${Math.min(done >= total ? 100 : 99, Math.floor((done / total) * 100))}%`;
 }

@@ -1,7 +1,7 @@
 import type { Context } from '../cli/context.js';
 import type { UploadEvent } from '../upload/upload-images.js';
 import { TransferBar } from './progress-bar.js';
-import { formatBytes } from './units.js';
+import { formatBytes, counted } from './units.js';
 
 /**
  * What `images upload` shows of its events: on a terminal a bar over the whole run (`uploading ███░░ 33%
@@ -24,7 +24,7 @@ export class UploadProgress {
       case 'start':
         // Only when interactive (ctx.globals.progress already excludes -q, json, pipes).
         if (!g.progress) return;
-        this.ctx.warn(`uploading ${e.files} file(s)${e.bytes === undefined ? '' : `, ${formatBytes(e.bytes)},`} to collection ${this.collection}`);
+        this.ctx.warn(`uploading ${counted(e.files, 'file')}${e.bytes === undefined ? '' : `, ${formatBytes(e.bytes)},`} to collection ${this.collection}`);
         this.bar = new TransferBar(this.ctx, { label: () => this.label, files: e.files, bytes: e.bytes });
         return;
       case 'phase':

@@ -1,8 +1,8 @@
-import { BELOW_THRESHOLD, colourBarValues, colourOf, type Rgb } from './colour.js';
+import { BELOW_THRESHOLD, colourBarValues, colourOf } from './colour.js';
 import { formatMm, formatValue, round1, type ViewModel } from './model.js';
 import { renderPicture, totalWidthMm, type Panel, type Picture } from './picture.js';
 import { ASCII_LEGEND, asciiLines, halfBlockLines, itermImage, kittyImage, type Display } from './terminal.js';
-import { voxelSizes, type Vec3 } from './affine.js';
+import type { Vec3 } from './affine.js';
 
 /** Columns between panels in text. */
 const TEXT_GAP = 2;
@@ -99,54 +99,11 @@ function colourBarLine(model: ViewModel, steps: number): string {
   return `${formatValue(lo)} ${bar}${RESET} ${formatValue(scale.vmax)}`;
 }
 
-/** Pixels per mm of the PNG (and of kitty/iTerm2 images): 4 a voxel, kept between 1000 and 2000 pixels across. */
-export function imageScale(model: ViewModel): number {
-  const voxel = Math.min(...voxelSizes(model.volume.affine));
-  const width = totalWidthMm(model.bounds);
-  return Math.min(Math.max(4 / voxel, 1000 / width), 2000 / width);
-}
-
 export interface RgbImage {
   width: number;
   height: number;
   /** RGB, 3 bytes a pixel, rows top to bottom. */
   data: Uint8Array;
-  picture: Picture;
-}
-
-/**
- * The same picture as a bitmap: the three panels on black, then a colour bar centred under them,
- * half the picture wide.
- */
-export async function rgbImage(model: ViewModel, signal: AbortSignal): Promise<RgbImage> {
-  const scale = imageScale(model);
-  const gap = Math.max(4, Math.round(8 * scale));
-  const picture = await renderPicture(model.volume, model.cutMm, { scaleX: scale, scaleY: scale, gap }, signal);
-  const barGap = Math.max(4, Math.round(picture.height * 0.05));
-  const barHeight = Math.max(6, Math.round(picture.height * 0.04));
-  const width = picture.width;
-  const height = picture.height + barGap + barHeight;
-  const data = new Uint8Array(width * height * 3);
-  const put = (x: number, y: number, c: Rgb) => {
-    const o = (y * width + x) * 3;
-    data[o] = c[0];
-    data[o + 1] = c[1];
-    data[o + 2] = c[2];
-  };
-  for (let y = 0; y < picture.height; y++) {
-    for (let x = 0; x < width; x++) {
-      const c = colourOf(picture.values[y * width + x]!, model.scale);
-      if (c) put(x, y, c);
-    }
-  }
-  const barWidth = Math.max(8, Math.round(width / 2));
-  const barLeft = Math.floor((width - barWidth) / 2);
-  const values = colourBarValues(model.scale, barWidth);
-  for (let x = 0; x < barWidth; x++) {
-    const c = colourOf(values[x]!, model.scale) ?? BELOW_THRESHOLD;
-    for (let y = picture.height + barGap; y < height; y++) put(barLeft + x, y, c);
-  }
-  return { width, height, data, picture };
 }
 
 /** PNG text chunks (tEXt) hold Latin-1 only: an ellipsis becomes three dots, anything else outside it `?`. */
@@ -160,15 +117,11 @@ export async function encodePng(image: RgbImage, text: Record<string, string>): 
   return encode({ width: image.width, height: image.height, data: image.data, channels: 3, depth: 8, text: chunks });
 }
 
-/** kitty or iTerm2: the header as text, the picture as an image the terminal's width, labels under it. */
+/** kitty or iTerm2: the header as text (to copy from), then the picture that stands alone (figure.ts). */
 export async function inlineImageView(model: ViewModel, display: 'kitty' | 'iterm', columns: number, signal: AbortSignal): Promise<string> {
-  const image = await rgbImage(model, signal);
-  const png = await encodePng(image, {});
+  const { figure } = await import('./figure.js');
+  const png = await encodePng(await figure(model, signal), {});
   const cols = Math.max(20, columns - 1);
-  const toCol = (x: number) => Math.round((x / image.width) * cols);
-  const labels = placeText(cols, image.picture.panels.map((p) => [toCol(p.left), sliceLabel(p)]));
   const body = display === 'kitty' ? kittyImage(png, cols) : itermImage(png, cols);
-  const lo = model.scale.diverging ? -model.scale.vmax : 0;
-  const barNote = `colour bar ${formatValue(lo)} … ${formatValue(model.scale.vmax)}`;
-  return `${[...headerLines(model), labels.trimEnd()].join('\n')}\n${body}${barNote}\n`;
+  return `${headerLines(model).join('\n')}\n${body}`;
 }

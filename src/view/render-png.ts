@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { Vec3 } from './affine.js';
-import { encodePng, headerLines, rgbImage } from './compose.js';
+import { encodePng, headerLines } from './compose.js';
+import { figure } from './figure.js';
 import { buildModel, describe, type ViewModel } from './model.js';
 import { volumeStats } from './stats.js';
 import { readVolumeFile } from './volume.js';
@@ -29,9 +30,9 @@ export async function renderPng(
   return { ...(await pngOf(model, title, signal)), summary: describe(model) };
 }
 
-/** The PNG of a model, with its title and header lines as PNG text (what `view --png` writes). */
+/** The PNG of a model (the figure that stands alone, figure.ts), with its title and header lines as PNG text (what `view --png` writes). */
 export async function pngOf(model: ViewModel, title: string, signal: AbortSignal): Promise<{ png: Uint8Array; width: number; height: number }> {
-  const image = await rgbImage(model, signal);
+  const image = await figure(model, signal);
   const png = await encodePng(image, { Title: title, Description: headerLines(model).join('\n') });
   return { png, width: image.width, height: image.height };
 }

@@ -9,7 +9,8 @@ export const DISPLAYS = ['auto', 'blocks', 'ascii', 'kitty', 'iterm'] as const;
  * 24-bit colour half-blocks; plain characters when colour is off (NO_COLOR, --no-color, TERM=dumb).
  */
 export function chooseDisplay(env: NodeJS.ProcessEnv, stdoutIsTTY: boolean, colour: boolean): Display {
-  if (!colour) return 'ascii';
+  // Piped, no colour either (the README's first promise): `--display blocks` asks for it (`| less -R`).
+  if (!colour || !stdoutIsTTY) return 'ascii';
   // tmux and screen keep the outer terminal's variables but drop its image escapes unless pass-through
   // is set up: half-blocks always arrive.
   const multiplexed = env.TMUX !== undefined || env.STY !== undefined || /^(screen|tmux)/.test(env.TERM ?? '');

@@ -8,6 +8,8 @@ export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
+  /** stdout as bytes, for binary output (`view --png -`). */
+  stdoutBytes: Buffer;
   stderr: string;
 }
 
@@ -32,6 +34,8 @@ export function isolatedEnv(extra: Record<string, string | undefined> = {}): Rec
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     NEUROVAULT_RETRY_BASE_MS: '5',
+    // A test on a pty must not stop in less: the pager's own tests set it.
+    NEUROVAULT_PAGER: 'cat',
     ...extra,
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
@@ -54,7 +58,8 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      const bytes = Buffer.concat(out);
+      resolve({ code, signal, stdout: bytes.toString('utf8'), stdoutBytes: bytes, stderr: Buffer.concat(err).toString('utf8') });
     });
     if (opts.input !== undefined) child.stdin.end(opts.input);
     else if (!opts.keepStdinOpen) child.stdin.end();

@@ -4,6 +4,7 @@ import { pick, prng, hashString } from './prng.js';
 import { isoDate, type CollectionRecord, type ImageInit, type Store } from './store.js';
 import { COGATLAS_TASKS, RECORDED_1615_IMAGES, readSample, type JsonObject } from './templates.js';
 import { SEED_DOI, resolveDoi } from './writes.js';
+import type { MapSpec } from './stat-map.js';
 
 export interface SeedIds {
   seedDoiCollectionId: number;
@@ -15,6 +16,8 @@ export interface SeedIds {
   missingFileImageId: number;
   hostileFileImageId: number;
   htmlTrapCollectionId: number;
+  /** collection whose two images (396069, the README's, and 396070) are statistical maps on the MNI grid */
+  mapsCollectionId: number;
   recordedCollectionIds: [8477, 1615];
   /** realApp only: a collection known by its preprint's DOI alone (SEED.preprintDoi) */
   preprintCollectionId?: number;
@@ -23,7 +26,7 @@ export interface SeedIds {
 }
 
 export const SEED = {
-  doi: 4510, big: 4511, sixty: 4512, private: 4513, broken: 4514, htmlTrap: 4515,
+  doi: 4510, big: 4511, sixty: 4512, private: 4513, broken: 4514, htmlTrap: 4515, maps: 4517,
   privateToken: 'QXKZTRWM',
   preprint: 4516,
   /** realApp: the DOI seed's preprint, and the preprint-only collection's */
@@ -33,6 +36,36 @@ export const SEED = {
   /** owner of the seeds that the default user must NOT be able to write to */
   otherOwner: { id: 2201, username: 'nv_curator' },
 } as const;
+
+/**
+ * The maps' blobs: a working-memory contrast (fronto-parietal up, default mode down; the right DLPFC peak
+ * highest, so a left/right mix-up shows) and a face contrast (fusiform and amygdala, right-lateralised).
+ */
+const MAPS: Record<number, { name: string; file: string; spec: MapSpec }> = {
+  396069: {
+    name: '2-back > 0-back', file: 'tstat_2back_vs_0back.nii.gz',
+    spec: {
+      seed: 396069, intent: { code: 3, dof: 42 }, description: 'stand-in T map: 2-back > 0-back',
+      blobs: [
+        { mm: [44, 34, 30], sigma: 7, peak: 7.8 }, { mm: [-42, 32, 30], sigma: 7, peak: 6.4 },
+        { mm: [38, -54, 46], sigma: 8, peak: 6.2 }, { mm: [-34, -56, 44], sigma: 8, peak: 5.9 },
+        { mm: [4, 18, 48], sigma: 6, peak: 5.2 },
+        { mm: [0, -54, 28], sigma: 9, peak: -4.6 }, { mm: [0, 52, 2], sigma: 9, peak: -3.9 },
+      ],
+    },
+  },
+  396070: {
+    name: 'faces > shapes', file: 'zstat_faces_vs_shapes.nii.gz',
+    spec: {
+      seed: 396070, intent: { code: 5 }, description: 'stand-in Z map: faces > shapes',
+      blobs: [
+        { mm: [40, -52, -20], sigma: 6, peak: 6.3 }, { mm: [-40, -54, -20], sigma: 6, peak: 4.7 },
+        { mm: [22, -4, -18], sigma: 5, peak: 4.9 }, { mm: [-22, -4, -18], sigma: 5, peak: 4.2 },
+        { mm: [30, -90, -4], sigma: 8, peak: 5.1 }, { mm: [-30, -90, -4], sigma: 8, peak: 4.9 },
+      ],
+    },
+  },
+};
 
 const RECORDED_ORIGIN = 'https://neurovault.org/';
 
@@ -199,6 +232,21 @@ export function seedStore(store: Store, opts: { collections: number; imagesPerCo
   const trap = store.addCollection({ id: SEED.htmlTrap, ...other, name: 'Collection whose files are HTML' });
   for (let i = 0; i < 2; i++) store.addImage(trap, { name: `trap ${i + 1}`, map_type: 'T map', modality: 'fMRI-BOLD', $file: 'html', $filename: `trap_${i + 1}.nii.gz` });
 
+  // (8) real-looking maps for `view`, the README's examples and the demo
+  const maps = store.addCollection({
+    $template: 'web', id: SEED.maps, ...other, name: 'Working memory and face perception group maps (stand-in)',
+    description: 'Synthetic group statistical maps on the MNI152 2 mm grid.',
+    add_date: '2020-11-03T09:12:40.118000Z', modify_date: '2020-11-03T09:30:02.004000Z',
+    coordinate_space: 'mni', software_package: 'FSL', used_smoothing: true, smoothing_fwhm: 6, number_of_experimental_units: 43,
+  });
+  for (const [id, map] of Object.entries(MAPS)) {
+    store.addImage(maps, {
+      id: Number(id), name: map.name, map_type: map.spec.intent.code === 3 ? 'T map' : 'Z map', modality: 'fMRI-BOLD',
+      analysis_level: 'group', number_of_subjects: 43, is_valid: true, $filename: map.file, $map: map.spec,
+      add_date: '2020-11-03T09:20:00.000000Z', modify_date: '2020-11-03T09:20:01.000000Z',
+    });
+  }
+
   for (; n <= opts.collections; n++) syntheticCollection(store, n, opts.imagesPerCollection);
   if (store.nextCollectionId < 20001) store.nextCollectionId = 20001;
 
@@ -206,7 +254,7 @@ export function seedStore(store: Store, opts: { collections: number; imagesPerCo
     seedDoiCollectionId: doi.id, bigCollectionId: big.id, sixtyCollectionId: sixty.id,
     privateCollectionId: priv.id, privateToken: SEED.privateToken,
     brokenFilesCollectionId: broken.id, missingFileImageId: missing.id, hostileFileImageId: hostile.id,
-    htmlTrapCollectionId: trap.id, recordedCollectionIds: [8477, 1615], firstSyntheticCollectionId,
+    htmlTrapCollectionId: trap.id, mapsCollectionId: maps.id, recordedCollectionIds: [8477, 1615], firstSyntheticCollectionId,
     ...(preprint ? { preprintCollectionId: preprint.id } : {}),
   };
 }

@@ -4,11 +4,12 @@
 // Host (DRF build_absolute_uri) at serialisation time.
 import { niftiGz, niftiGzSize } from './nifti-file.js';
 import { hashString } from './prng.js';
+import { statMapNiftiGz, type MapSpec } from './stat-map.js';
 import { API_COLLECTION, ATLAS, NIDM_STATMAP, STATMAP, WEB_COLLECTION, clone, collection2025, image2025, type JsonObject } from './templates.js';
 import type { TextField } from './multipart.js';
 
 export interface User { token: string; id: number; username: string; email?: string }
-export type FileMode = 'generated' | 'missing' | 'html' | 'uploaded';
+export type FileMode = 'generated' | 'map' | 'missing' | 'html' | 'uploaded';
 export type ImageKind = 'statistic_map' | 'atlas' | 'nidm';
 
 export interface CollectionRecord {
@@ -37,6 +38,8 @@ export interface ImageRecord {
   fileName: string;
   fileTarget: number;
   upload: UploadRecord | undefined;
+  /** A statistical map on the MNI grid instead of noise (stat-map.ts). */
+  map?: MapSpec;
 }
 
 export interface NidmPackRecord { id: number; collectionId: number; obj: JsonObject }
@@ -47,6 +50,8 @@ export interface ImageExtras {
   $file?: FileMode;
   $fileBytes?: number;
   $filename?: string;
+  /** serve a statistical map (smooth blobs on the MNI grid) as the file */
+  $map?: MapSpec;
   /** user-defined metadata, flattened into the top level before image_type */
   $meta?: JsonObject;
 }
@@ -87,6 +92,7 @@ export class Store {
   private readonly files = new Map<string, number>();
   private readonly fileCache = new Map<number, Buffer>();
   private fileCacheBytes = 0;
+  private readonly mapBodies = new Map<number, Buffer>();
   /** collections whose images are not built yet (built on first access; keeps startup fast) */
   private readonly pending = new Map<number, () => void>();
   nextCollectionId = 20001;
@@ -225,7 +231,7 @@ export class Store {
     const id = typeof init.id === 'number' ? init.id : this.nextImageId++;
     if (id >= this.nextImageId) this.nextImageId = id + 1;
     if (this.images.has(id)) throw new Error(`image ${id} exists`);
-    const fileMode: FileMode = upload ? 'uploaded' : (init.$file ?? 'generated');
+    const fileMode: FileMode = upload ? 'uploaded' : (init.$file ?? (init.$map ? 'map' : 'generated'));
     const fileName = this.uniqueFileName(c, init.$filename ?? `image_${id}.nii.gz`);
     const fileTarget = init.$fileBytes ?? this.fileBytes;
     // 0 only for a missing file (get_file_size's OSError); an HTML trap claims the file it pretends to be.
@@ -252,6 +258,11 @@ export class Store {
       obj.label_description_file = `${this.fileOrigin}/media/images/${this.collectionKey(c)}/${quoteSegment(fileName.replace(/\.nii(\.gz)?$/, ''))}.xml`;
     }
     const rec: ImageRecord = { id, collectionId: c.id, kind, obj, fileMode, fileName, fileTarget, upload };
+    if (init.$map) {
+      rec.map = init.$map;
+      // A map takes ~50 ms to build: only when its size or bytes are first asked for, not at start-up.
+      Object.defineProperty(obj, 'file_size', { enumerable: true, configurable: true, get: () => this.fileBody(id).length });
+    }
     this.images.set(id, rec);
     this.files.set(this.fileKey(c, fileName), id);
     c.imageIds.push(id);
@@ -298,6 +309,11 @@ export class Store {
       case 'missing': return Buffer.alloc(0);
       case 'html': return Buffer.from(LOGIN_PAGE_HTML);
       case 'uploaded': return im.upload!.bytes;
+      case 'map': {
+        let body = this.mapBodies.get(imageId);
+        if (!body) this.mapBodies.set(imageId, (body = statMapNiftiGz(im.map!)));
+        return body;
+      }
       case 'generated': {
         const hit = this.fileCache.get(imageId);
         if (hit) return hit;

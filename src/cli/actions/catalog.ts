@@ -7,7 +7,7 @@ import { InterruptedError } from '../../errors.js';
 import { parseIntFlag } from '../parse.js';
 import { presenterFor } from '../present.js';
 import type { RecordShape } from '../../output/presenter.js';
-import { formatBytes, formatSeconds } from '../../output/units.js';
+import { counted, formatBytes, formatCount, formatPercent, formatSeconds } from '../../output/units.js';
 import { checkOutputFile } from '../../util/output-path.js';
 
 export interface CatalogSyncFlags {
@@ -23,7 +23,7 @@ const MAX_SYNC_CONCURRENCY = 4;
 const STATUS: RecordShape = {
   noun: ['catalogue', 'catalogues'],
   defaults: [],
-  declared: ['server', 'path', 'synced_at', 'age', 'collections', 'images', 'skipped_collections', 'skipped_images', 'bytes', 'size', 'bytes_per_image', 'engine'],
+  declared: ['server', 'path', 'synced_at', 'collections', 'images', 'skipped_collections', 'skipped_images', 'bytes', 'bytes_per_image', 'engine'],
 };
 const SYNCED: RecordShape = { noun: ['sync', 'syncs'], defaults: [], declared: ['path', 'collections', 'images', 'skipped', 'bytes', 'seconds', 'resumed'] };
 
@@ -62,8 +62,7 @@ export async function runCatalogSync(flags: CatalogSyncFlags, ctx: Context): Pro
       warn: (m) => ctx.warn(m), // above the spinner while it shows
       progress: spinner
         ? ({ kind, stored, total }) => {
-            const pct = total > 0 ? Math.floor((100 * stored) / total) : 100;
-            spinner.update(`catalog: ${kind} ${stored.toLocaleString('en')}/${total.toLocaleString('en')} (${pct} %)`);
+            spinner.update(`catalog: ${kind} ${formatCount(stored)}/${formatCount(total)} (${formatPercent(stored, total)})`);
           }
         : undefined,
     });
@@ -76,7 +75,7 @@ export async function runCatalogSync(flags: CatalogSyncFlags, ctx: Context): Pro
     if (!g.quiet) {
       const how = result.resumed ? ' (continued an interrupted sync)' : '';
       ctx.warn(
-        `catalogue: ${result.collections.toLocaleString('en')} collections, ${result.images.toLocaleString('en')} images, ${formatBytes(result.bytes)} in ${formatSeconds(Date.now() - started)}${how}`,
+        `catalogue: ${counted(result.collections, 'collection')}, ${counted(result.images, 'image')}, ${formatBytes(result.bytes)} in ${formatSeconds(Date.now() - started)}${how}`,
       );
     }
   } catch (err) {
@@ -95,8 +94,10 @@ export async function runCatalogStatus(ctx: Context): Promise<void> {
   if (notice) ctx.warn(notice);
   const s = status;
   const record = {
-    ...{ server: s.server, path: s.path, synced_at: s.synced_at, age: formatAge(s.age_ms), collections: s.collections, images: s.images },
-    ...{ bytes: s.bytes, size: formatBytes(s.bytes), bytes_per_image: s.bytes_per_image },
+    // On a screen the presenter shows the time with its age ("… (17 minutes ago)") and bytes with their
+    // size ("1.3 MiB (1366016 bytes)"): no separate age or size fields to say it twice.
+    ...{ server: s.server, path: s.path, synced_at: s.synced_at, collections: s.collections, images: s.images },
+    ...{ bytes: s.bytes, bytes_per_image: s.bytes_per_image },
     ...{ skipped_collections: s.skipped_collections, skipped_images: s.skipped_images, engine: s.engine },
   };
   const present = presenterFor(ctx);
@@ -108,9 +109,3 @@ export async function runCatalogPath(ctx: Context): Promise<void> {
   ctx.io.stdout.write(`${catalogFile(ctx)}\n`);
 }
 
-function formatAge(ms: number): string {
-  const min = Math.floor(ms / 60_000);
-  if (min < 60) return `${min} min`;
-  if (min < 48 * 60) return `${Math.floor(min / 60)} h`;
-  return `${Math.floor(min / 1440)} days`;
-}

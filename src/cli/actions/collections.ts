@@ -8,6 +8,7 @@ import { findCollectionsByDoi } from '../doi-lookup.js';
 import { sampleOnce } from '../../output/fields.js';
 import { countedWait } from '../../output/progress-wait.js';
 import { presenterFor } from '../present.js';
+import { counted } from '../../output/units.js';
 
 export interface CollectionsListFlags {
   doi?: string;
@@ -44,8 +45,15 @@ export async function runCollectionsList(flags: CollectionsListFlags, ctx: Conte
     present.check(found, COLLECTIONS, where);
     const kept = found.filter(keep);
     if (kept.length === 0) {
-      const more = flags.name !== undefined || owner !== undefined || where.length > 0;
-      throw new NotFoundError(more ? `no collection with DOI ${doi} matches the other filters (${found.length} with that DOI)` : `no collection has DOI ${doi}`);
+      // The DOI may well be there: then it is the pair (or more) that matches nothing, and the filters are named.
+      const others = [
+        ...(flags.name !== undefined ? [`--name "${flags.name}"`] : []),
+        ...(owner !== undefined ? [`--owner ${owner}`] : []),
+        ...where.map((c) => `--where "${c.raw}"`),
+      ];
+      if (found.length === 0 || others.length === 0) throw new NotFoundError(`no collection has DOI ${doi}`);
+      const which = found.length === 1 ? `collection ${String(found[0]!.id)} has DOI ${doi} but does not match` : `${counted(found.length, 'collection')} have DOI ${doi}; none matches`;
+      throw new NotFoundError(`${which} ${others.join(' and ')}`, { hint: `drop ${others.length === 1 ? 'it' : 'them'} to list what has the DOI` });
     }
     await present.list(kept.slice(0, max), COLLECTIONS, { limit: max, total: () => kept.length });
     return;

@@ -10,6 +10,7 @@ import type { Presenter } from '../../output/presenter.js';
 import { DOWNLOADED, PLANNED } from './shapes.js';
 import type { Collection, Image } from '../../api/schemas.js';
 import { withWait } from '../../output/progress-wait.js';
+import { counted, formatBytes } from '../../output/units.js';
 import { barProgress, type DownloadBar } from '../../output/download-bar.js';
 import { planSize, printDownloadPlan, reportDownload } from '../../output/download-report.js';
 import { listDifferences, throwOnFailure } from '../download-outcome.js';
@@ -73,8 +74,10 @@ export async function runDownload(rawRefs: string[], flags: DownloadFlags, ctx: 
     signal: ctx.signal,
     findByDoi: (doi) => findCollectionsByDoi(doi, ctx),
     onEvent: (e: DownloadEvent) => {
-      if (e.type === 'start' && g.progress) bar = startBar(e, ctx);
-      else if (bar) bar.event(e);
+      if (e.type === 'start') {
+        if (g.progress) bar = startBar(e, ctx);
+        if (e.resumed.files > 0 && !g.quiet) ctx.warn(`resuming ${counted(e.resumed.files, 'file')}, ${formatBytes(e.resumed.bytes)} already here`);
+      } else if (bar) bar.event(e);
       else if (e.type === 'warning') ctx.warn(e.message);
     },
   });
@@ -129,6 +132,6 @@ async function catalogSelection(flags: DownloadFlags, where: WhereClause[], max:
 function startBar(e: Extract<DownloadEvent, { type: 'start' }>, ctx: Context): DownloadBar {
   const again = e.rechecks > 0 ? `; ${e.rechecks} already there are re-hashed first, not fetched again` : '';
   const n = e.collections;
-  ctx.warn(`downloading ${e.images} image(s), ${planSize(e)}, from ${n} collection${n === 1 ? '' : 's'} into ${e.out}${again}`);
-  return barProgress(ctx, { label: 'downloading', files: e.images, bytes: e.unknownSizes ? undefined : e.bytes, rechecks: e.rechecks });
+  ctx.warn(`downloading ${counted(e.images, 'image')}, ${planSize(e)}, from ${counted(n, 'collection')} into ${e.out}${again}`);
+  return barProgress(ctx, { label: 'downloading', files: e.images, bytes: e.unknownSizes ? undefined : e.bytes, rechecks: e.rechecks, resumed: e.resumed.bytes });
 }

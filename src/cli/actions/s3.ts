@@ -1,3 +1,4 @@
+import { counted } from '../../output/units.js';
 import type { Context } from '../context.js';
 import { PartialFailureError } from '../../errors.js';
 import { presenterFor } from '../present.js';
@@ -107,7 +108,7 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
   // One transfer is listed when it happened (not filtered out), and not over an object streamed to stdout.
   if (flags.recursive || (dstArg !== '-' && result.actions.length > 0)) await report.finish(report.actions);
   if (result.failures > 0 || result.skipped.length > 0) {
-    const parts = [result.failures > 0 ? `${result.failures} transfer(s) failed` : '', result.skipped.length > 0 ? `${result.skipped.length} file(s) skipped` : ''];
+    const parts = [result.failures > 0 ? `${counted(result.failures, 'transfer')} failed` : '', result.skipped.length > 0 ? `${counted(result.skipped.length, 'file')} skipped` : ''];
     throw new PartialFailureError(`cp: ${parts.filter(Boolean).join(', ')}`);
   }
 }

@@ -8,7 +8,7 @@ import { countHits } from '../../catalog/hit-count.js';
 import { catalogKeys } from '../../catalog/keys.js';
 import type { Kind } from '../../catalog/schema.js';
 import type { RecordShape } from '../../output/presenter.js';
-import { COLLECTIONS, IMAGES } from './shapes.js';
+import { COLLECTIONS, IMAGES, LOW_VALUE_COLUMNS } from './shapes.js';
 import { openCatalogFor } from './catalog.js';
 import { presenterFor } from '../present.js';
 
@@ -24,7 +24,7 @@ const DEFAULT_SEARCH_LIMIT = 20;
 const WHY = ['kind', 'matched', 'score'];
 
 const SHAPES: Record<'both' | Kind, RecordShape> = {
-  both: { noun: ['hit', 'hits'], defaults: ['kind', 'id', 'name', 'matched'], declared: [...WHY, ...new Set([...COLLECTIONS.declared, ...IMAGES.declared])] },
+  both: { noun: ['hit', 'hits'], defaults: ['kind', 'id', 'name', 'matched'], giveWay: LOW_VALUE_COLUMNS, declared: [...WHY, ...new Set([...COLLECTIONS.declared, ...IMAGES.declared])] },
   images: { ...IMAGES, noun: ['image', 'images'], defaults: ['id', 'collection_id', 'name', 'map_type', 'matched'], declared: [...WHY, ...IMAGES.declared] },
   collections: { ...COLLECTIONS, defaults: ['id', 'name', 'DOI', 'number_of_images', 'matched'], declared: [...WHY, ...COLLECTIONS.declared] },
 };

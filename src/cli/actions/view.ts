@@ -14,6 +14,7 @@ import { buildModel, describe } from '../../view/model.js';
 import * as compose from '../../view/compose.js';
 import { pngOf } from '../../view/render-png.js';
 import { terminalLine } from '../../util/terminal-text.js';
+import { Output } from '../../output/format.js';
 import type { RecordShape } from '../../output/presenter.js';
 import { presenterFor } from '../present.js';
 
@@ -60,8 +61,12 @@ function parseSettings(flags: ViewFlags, colour: boolean, ctx: Context): Setting
   if (!(DISPLAYS as readonly string[]).includes(mode)) {
     throw new UsageError(`invalid --display "${flags.display}": use ${DISPLAYS.join(', ')}`);
   }
-  if (flags.png !== undefined && flags.png.trim() === '') throw new UsageError('--png needs a file name');
+  if (flags.png !== undefined && flags.png.trim() === '') throw new UsageError('--png needs a file name (or - for stdout)');
   const g = ctx.globals;
+  if (flags.png === '-') {
+    if (ctx.io.stdoutIsTTY) throw new UsageError('--png - writes a PNG to stdout, which is a terminal', { hint: 'pipe it (--png - | display) or give a file name' });
+    if (g.outputExplicit) throw new UsageError(`--png - and -o ${g.output} would both write to stdout`);
+  }
   // Colour follows stdout here (the picture is data), so NO_COLOR, TERM=dumb and --no-color are read
   // directly rather than through the global colour setting, which follows stderr.
   const allowed = colour && ctx.env.NO_COLOR === undefined && ctx.env.TERM !== 'dumb';
@@ -85,7 +90,7 @@ export async function runView(input: string, flags: ViewFlags, colour: boolean, 
   const present = presenterFor(ctx);
   present.checkKnown(VIEWED);
   const settings = parseSettings(flags, colour, ctx);
-  if (settings.png !== undefined) await checkOutputFile(settings.png, '--png');
+  if (settings.png !== undefined && settings.png !== '-') await checkOutputFile(settings.png, '--png');
   const source = await resolveSource(input);
   let file: string;
   let title: string;
@@ -118,6 +123,11 @@ export async function runView(input: string, flags: ViewFlags, colour: boolean, 
 
   if (settings.png !== undefined) {
     const image = await pngOf(model, title, ctx.signal);
+    if (settings.png === '-') {
+      const out = new Output(ctx.io.stdout);
+      if (await out.write(image.png)) await out.flush();
+      return;
+    }
     await writeFileAtomic(settings.png, image.png);
     if (!g.quiet) ctx.warn(`wrote ${settings.png} (${image.width}×${image.height} pixels)`);
   }

@@ -10,7 +10,7 @@ export function registerView(program: Command, ctx: Context): void {
     .argument('<ref|file>', 'a .nii/.nii.gz file, or an image (id, TOKEN-id, image:<id> or URL) fetched into the cache first')
     .option('--cut <x,y,z>', 'slice through this point in mm (the image\'s sform/qform space) instead of the peak')
     .option('--threshold <t>', 'colour only |value| > t; the rest of the map is grey')
-    .option('--png <file>', 'write the picture to a PNG file instead of the terminal')
+    .option('--png <file>', 'write the picture to a PNG file instead of the terminal (- for stdout): titled, with sides, coordinates, cross-hairs and a numbered colour bar')
     .option('--display <mode>', 'auto, blocks (24-bit colour half-blocks), ascii, kitty or iterm', 'auto')
     .addHelpText(
       'after',
@@ -18,8 +18,8 @@ export function registerView(program: Command, ctx: Context): void {
 Coordinates: the sform when its code is set, else the qform, else the voxel sizes (as nibabel chooses).
 Statistic maps use a diverging colour map (blue negative, red/yellow positive). NaN and 0 are background.
 auto shows an inline image in kitty (TERM=xterm-kitty, KITTY_WINDOW_ID) and iTerm2/WezTerm
-(TERM_PROGRAM), half-blocks elsewhere (also when piped: less -R shows them), plain characters with
-NO_COLOR or --no-color. An image ref is downloaded and verified into $XDG_CACHE_HOME/neurovault-cli/.
+(TERM_PROGRAM), half-blocks on other terminals, plain characters when piped (--display blocks for
+colour, e.g. | less -R), with NO_COLOR, --no-color or TERM=dumb. An image ref is downloaded and verified into $XDG_CACHE_HOME/neurovault-cli/.
 -o json prints what was found (dims, affine, peak, cut voxel and mm, value) instead of a picture.
 
 Examples:
