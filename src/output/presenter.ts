@@ -146,7 +146,8 @@ export class Presenter {
   /** A list, streamed; then the notice of what was left out, or that nothing matched. Returns the count shown. */
   async list(records: AsyncIterable<object> | Iterable<object>, shape: RecordShape, info: ListInfo): Promise<number> {
     const shown = await writeRecords(this.io, records, this.formatOptions(shape, 'list'));
-    const notice = listNotice(shown, info, shape);
+    // Only when someone will read it: the total may cost a query (search counts its hits).
+    const notice = this.settings.notices ? listNotice(shown, info, shape) : undefined;
     if (notice) this.note(notice);
     return shown;
   }
