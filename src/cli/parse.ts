@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { parseWholeNumber } from '../util/whole-number.js';
 
 /** Commander collector for repeatable options. */
 export function collect(value: string, previous: string[] = []): string[] {
@@ -9,18 +10,7 @@ export function collect(value: string, previous: string[] = []): string[] {
 export function parseIntFlag(value: string, flag: string, min: number, max: number): number;
 export function parseIntFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined;
 export function parseIntFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
-    throw new UsageError(`invalid ${flag} "${value}": ${wholeNumberRange(value, min, max)}`);
-  }
-  return Number(value);
-}
-
-/** The range as people say it: "of at least 1" when only the number type bounds it, never 9007199254740991. */
-function wholeNumberRange(value: string, min: number, max: number): string {
-  if (max < Number.MAX_SAFE_INTEGER) return `a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`;
-  if (/^\d+$/.test(value.trim()) && Number(value) > max) return 'too large a number';
-  return `a whole number of at least ${min.toLocaleString('en-US')}`;
+  return value === undefined ? undefined : parseWholeNumber(value, flag, min, max);
 }
 
 export function parsePositiveInt(value: string | undefined, flag: string, max = Number.MAX_SAFE_INTEGER): number | undefined {

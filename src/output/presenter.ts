@@ -118,8 +118,10 @@ export class Presenter {
    */
   checkNames(known: readonly string[], shape: RecordShape, where: readonly WhereUse[] = []): void {
     const all = [...known, ...shape.declared];
-    const related = Object.fromEntries(Object.keys(shape.related ?? {}).map((head) => [head, [Object.fromEntries(all.map((k) => [k, true]))]]));
-    this.check([Object.fromEntries(all.map((k) => [k, true]))], { ...shape, declared: all }, where, related);
+    // One record holding every name stands for the store, own and related alike.
+    const every = [Object.fromEntries(all.map((k) => [k, true]))];
+    const related = Object.fromEntries(Object.keys(shape.related ?? {}).map((head) => [head, every]));
+    this.check(every, { ...shape, declared: all }, where, related);
   }
 
   /** Checks before any work against fields known in advance (the summary of a download, say). */

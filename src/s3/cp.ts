@@ -13,6 +13,7 @@ import { openS3Session, type S3SessionOptions } from './session.js';
 import { parseSize } from './size.js';
 import { MAX_PART_SIZE, MIN_PART_SIZE, type TransferSettings } from './transfer.js';
 import { parseEndpoint, type Endpoint } from './uri.js';
+import { parseWholeNumber } from '../util/whole-number.js';
 
 export type { ActionRecord } from './cp-plan.js';
 
@@ -197,6 +198,9 @@ function transferLabel(src: Endpoint, dst: Endpoint): 'uploading' | 'downloading
   return dst.kind === 's3' ? 'copying' : 'downloading';
 }
 
+/** Requests in flight at most, from `--concurrency` or the profile's `max_concurrent_requests`. */
+export const MAX_CONCURRENCY = 256;
+
 /** Values beat the profile's `s3 =` settings (aws-cli's names), which beat aws-cli's defaults. */
 function applyProfileTuning(t: Partial<Tuning>, s3: Record<string, string>): Tuning {
   const fromProfile = (key: string, parse: (v: string, name: string) => number) =>
@@ -204,7 +208,7 @@ function applyProfileTuning(t: Partial<Tuning>, s3: Record<string, string>): Tun
   return {
     threshold: t.threshold ?? fromProfile('multipart_threshold', partSize) ?? DEFAULT_THRESHOLD,
     partSize: t.partSize ?? fromProfile('multipart_chunksize', partSize) ?? DEFAULT_PART_SIZE,
-    concurrency: t.concurrency ?? fromProfile('max_concurrent_requests', wholeNumber) ?? DEFAULT_CONCURRENCY,
+    concurrency: t.concurrency ?? fromProfile('max_concurrent_requests', (v, name) => parseWholeNumber(v, name, 1, MAX_CONCURRENCY)) ?? DEFAULT_CONCURRENCY,
     checksum: t.checksum ?? 'crc32',
   };
 }
@@ -214,13 +218,6 @@ export function partSize(value: string, name: string): number {
   const n = parseSize(value, name);
   if (n < MIN_PART_SIZE || n > MAX_PART_SIZE) throw new UsageError(`invalid ${name} "${value}": S3 parts are 5MB to 5GB`);
   return n;
-}
-
-function wholeNumber(value: string, name: string): number {
-  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || Number(value) > 256) {
-    throw new UsageError(`invalid ${name} "${value}": a whole number from 1 to 256`);
-  }
-  return Number(value);
 }
 
 function s3Code(err: unknown): string | undefined {

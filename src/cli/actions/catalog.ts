@@ -89,16 +89,22 @@ export async function runCatalogSync(flags: CatalogSyncFlags, ctx: Context): Pro
 }
 
 export async function runCatalogStatus(ctx: Context): Promise<void> {
-  const status = await catalogStatus(catalogFile(ctx), ctx.globals.baseUrl);
-  const notice = staleNotice(status.age_ms);
+  const s = await catalogStatus(catalogFile(ctx), ctx.globals.baseUrl);
+  const notice = staleNotice(s.age_ms);
   if (notice) ctx.warn(notice);
-  const s = status;
+  // On a screen the presenter shows the time with its age ("… (17 minutes ago)") and bytes with their
+  // size ("1.3 MiB (1366016 bytes)"): no separate age or size fields to say it twice.
   const record = {
-    // On a screen the presenter shows the time with its age ("… (17 minutes ago)") and bytes with their
-    // size ("1.3 MiB (1366016 bytes)"): no separate age or size fields to say it twice.
-    ...{ server: s.server, path: s.path, synced_at: s.synced_at, collections: s.collections, images: s.images },
-    ...{ bytes: s.bytes, bytes_per_image: s.bytes_per_image },
-    ...{ skipped_collections: s.skipped_collections, skipped_images: s.skipped_images, engine: s.engine },
+    server: s.server,
+    path: s.path,
+    synced_at: s.synced_at,
+    collections: s.collections,
+    images: s.images,
+    bytes: s.bytes,
+    bytes_per_image: s.bytes_per_image,
+    skipped_collections: s.skipped_collections,
+    skipped_images: s.skipped_images,
+    engine: s.engine,
   };
   const present = presenterFor(ctx);
   present.checkKnown(STATUS);

@@ -5,7 +5,7 @@ import { presenterFor } from '../present.js';
 import { S3_ACTIONS, S3_BUCKETS, S3_OBJECTS } from './shapes.js';
 import { S3Reporter, printBuckets, printS3Listing } from '../../output/s3-report.js';
 import type { ChecksumAlgorithm } from '../../s3/checksum.js';
-import { copy, partSize, type Tuning } from '../../s3/cp.js';
+import { MAX_CONCURRENCY, copy, partSize, type Tuning } from '../../s3/cp.js';
 import type { Filter } from '../../s3/filters.js';
 import { listBuckets, listObjects } from '../../s3/list.js';
 import { makeBucket } from '../../s3/make-bucket.js';
@@ -72,7 +72,7 @@ export async function runCp(srcArg: string, dstArg: string, flags: S3CpFlags, ct
   const tuning: Partial<Tuning> = {
     threshold: flags.multipartThreshold === undefined ? undefined : partSize(flags.multipartThreshold, '--multipart-threshold'),
     partSize: flags.partSize === undefined ? undefined : partSize(flags.partSize, '--part-size'),
-    concurrency: parseIntFlag(flags.concurrency, '--concurrency', 1, 256),
+    concurrency: parseIntFlag(flags.concurrency, '--concurrency', 1, MAX_CONCURRENCY),
     checksum: flags.checksum as ChecksumAlgorithm | undefined,
   };
   const present = presenterFor(ctx);

@@ -2,8 +2,6 @@ import { COLLECTION_FIELDS, IMAGE_FIELDS } from '../../api/fields.js';
 import type { RecordShape } from '../../output/presenter.js';
 
 /** The kinds of records commands print: their default columns and the fields their schemas declare. */
-const COLLECTION_DECLARED = COLLECTION_FIELDS;
-const IMAGE_DECLARED = IMAGE_FIELDS;
 
 export const COLLECTION_COLUMNS = ['id', 'name', 'DOI', 'number_of_images', 'owner_name', 'modify_date'];
 export const IMAGE_COLUMNS = ['id', 'collection_id', 'name', 'image_type', 'map_type', 'modality', 'file_size'];
@@ -16,14 +14,14 @@ export const LOW_VALUE_COLUMNS = [
   'modify_date', 'add_date', 'owner_name', 'modality', 'image_type', 'file_size', 'number_of_images', 'matched', 'collection_id', 'DOI', 'map_type',
 ];
 
-export const COLLECTIONS: RecordShape = { noun: ['collection', 'collections'], defaults: COLLECTION_COLUMNS, declared: COLLECTION_DECLARED, giveWay: LOW_VALUE_COLUMNS };
+export const COLLECTIONS: RecordShape = { noun: ['collection', 'collections'], defaults: COLLECTION_COLUMNS, declared: COLLECTION_FIELDS, giveWay: LOW_VALUE_COLUMNS };
 
 export const IMAGES: RecordShape = {
   noun: ['image', 'images'],
   defaults: IMAGE_COLUMNS,
-  declared: IMAGE_DECLARED,
+  declared: IMAGE_FIELDS,
   giveWay: LOW_VALUE_COLUMNS,
-  related: { collection: COLLECTION_DECLARED },
+  related: { collection: COLLECTION_FIELDS },
 };
 
 /** What `collections create` and `images upload` print: the created objects, their URL whole. */
