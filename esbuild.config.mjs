@@ -18,10 +18,37 @@ const lazyChildProcess = {
     b.onResolve({ filter: /^node:child_process$/ }, (args) =>
       /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy' } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
-      contents: "exports.spawn = (...args) => require('node:child_process').spawn(...args);",
-      loader: 'js',
-    }));
+  },
+};
+
+// undici's HTTP/2 client require()s node:http2 at load time for ten header-name constants, and http2 pulls
+// in tls: ~11 ms of every networked command's start (Node 20), for a protocol we never ask for (no
+// allowH2). Its copy gets the constants (taken from this Node's http2 at build time: protocol names and
+// codes, the same in every Node) and loads the real module on the first use of anything else.
+const lazyHttp2 = {
+  name: 'lazy-http2',
+  setup(b) {
+    b.onResolve({ filter: /^node:http2$/ }, (args) =>
+      /[\\/]node_modules[\\/]undici[\\/]/.test(args.importer) ? { path: 'http2', namespace: 'lazy' } : undefined,
+    );
+  },
+};
+
+/** The stand-ins that load a Node built-in on first use (see lazyChildProcess and lazyHttp2). */
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(b) {
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, async (args) => {
+      if (args.path === 'child_process') {
+        return { contents: "exports.spawn = (...args) => require('node:child_process').spawn(...args);", loader: 'js' };
+      }
+      const { constants } = await import('node:http2');
+      return {
+        contents: `const constants = ${JSON.stringify(constants)};
+module.exports = new Proxy({ constants }, { get: (stub, key) => (key in stub ? stub[key] : require('node:http2')[key]) });`,
+        loader: 'js',
+      };
+    });
   },
 };
 
@@ -40,7 +67,7 @@ const nodeEsm = {
   // better-sqlite3 is a native addon whose .node file lives there (src/catalog/sqlite.ts).
   external: ['jq-web', 'better-sqlite3'],
   logLevel: 'warning',
-  plugins: [lazyChildProcess],
+  plugins: [lazyChildProcess, lazyHttp2, lazyModules],
   // undici is CommonJS and require()s Node's built-ins; ES module chunks have no `require`.
   banner: { js: BANNER },
 };

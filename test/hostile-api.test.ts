@@ -3,19 +3,18 @@
 // no raw control character on the terminal.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Transport } from '../src/http/transport.js';
 import { DeadlineError } from '../src/http/errors.js';
 import { startHostile, type HostileHandler, type HostileServer } from './hostile/server.js';
 import { startRaw } from './hostile/raw.js';
 import { runCli } from './helpers/run-cli.js';
-import { indexDir } from '../src/api/doi-index.js';
+import { encodeDoiIndex, indexFile } from '../src/api/doi-index.js';
 import {
   SECRET,
   assertSafeOutput,
@@ -487,12 +486,11 @@ describe('hostile cache: the DOI index is checked like an answer (issue 16, item
       }
       sendJson(res, { detail: 'Not found.' }, 404);
     });
+  /** An index that files `record` under DOI, whatever the record says. */
   async function poison(cache: string, baseUrl: string, record: Record<string, unknown>): Promise<void> {
-    const dir = indexDir(join(cache, 'neurovault-cli'), baseUrl);
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'meta.json'), JSON.stringify({ v: 3, baseUrl, createdAt: Date.now(), collections: 1 }));
-    const bucket = createHash('sha1').update(DOI).digest('hex').slice(0, 2);
-    await writeFile(join(dir, `${bucket}.tsv`), `${DOI}\t${JSON.stringify(record)}\n`);
+    const file = indexFile(join(cache, 'neurovault-cli'), baseUrl);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, encodeDoiIndex(baseUrl, [record], () => [DOI]));
   }
   const poisons: [string, Record<string, unknown>][] = [
     ['an id that is a shell command', collectionRow(2, { id: '2; rm -rf ~', DOI })],

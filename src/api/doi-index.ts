@@ -1,33 +1,46 @@
 import { createHash } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { close, open, read, rename, writeFile } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { makeDirs } from '../util/make-dirs.js';
+import { createOwn, stillOurs, tempNameFor } from '../util/no-follow.js';
 import { join } from 'node:path';
 import { normalizeDoi } from './refs.js';
 import { serverKey } from '../util/server-key.js';
 
 /**
  * A local DOI → collection index, written after a full scan so repeat lookups need no network and no
- * heavy module loads. Collections with a DOI are spread over 256 bucket files by a hash of the DOI, each
- * line `<normalised doi>\t<collection JSON>`; a lookup reads one small bucket and parses only its hits.
- * A collection is filed under its `DOI` and under its `preprint_DOI` (v3; a v2 index knew only `DOI`).
+ * heavy module loads. One file per server: a first line of JSON (version, server, time, and where each of
+ * 256 buckets starts), then the buckets, a collection per line as `<normalised doi>\t<collection JSON>`,
+ * spread by a hash of the DOI. A lookup reads the first line and one bucket, and parses only its hits.
+ * A collection is filed under its `DOI` and under its `preprint_DOI`. Version 4: version 3 was a folder
+ * of 256 files, and creating them took longer than the scan's last page (bench/doi-lookup.sh).
  */
 export const INDEX_TTL_MS = 24 * 60 * 60 * 1000;
 
+const VERSION = 4;
+const BUCKETS = 256;
+/** The first line holds 257 offsets: far below this; a longer one is not ours. */
+const MAX_HEADER = 64 * 1024;
+
 interface IndexMeta {
-  v: 3;
+  v: typeof VERSION;
   baseUrl: string;
   createdAt: number;
   collections: number;
+  /** byte offsets of the buckets after the first line; the last one is the end of the file */
+  buckets: number[];
 }
 
 export { serverKey };
 
-export function indexDir(cacheDir: string, baseUrl: string): string {
-  return join(cacheDir, `doi-index-${serverKey(baseUrl)}`);
+/** The index file of one server. */
+export function indexFile(cacheDir: string, baseUrl: string): string {
+  return join(cacheDir, `doi-index-${serverKey(baseUrl)}.tsv`);
 }
 
-function bucketOf(doi: string): string {
-  return createHash('sha1').update(doi).digest('hex').slice(0, 2);
+function bucketOf(doi: string): number {
+  return createHash('sha1').update(doi).digest().readUInt8(0);
 }
 
 export interface CachedLookup {
@@ -40,11 +53,19 @@ export interface DamagedIndex {
   damaged: string;
 }
 
+const openFile = promisify(open);
+const closeFile = promisify(close);
+const readAt = (fd: number, length: number, position: number) =>
+  new Promise<Buffer>((resolve, reject) => {
+    const buf = Buffer.alloc(length);
+    read(fd, buf, 0, length, position, (err, n) => (err ? reject(err) : resolve(buf.subarray(0, n))));
+  });
+
 /**
  * Matches from a fresh index; undefined when there is no fresh index or the DOI is not in it. The cache
  * is a file anyone with access to the cache folder could have written, so it is checked like a server
- * answer: its meta, each matching record's shape, the record's own DOI against the one asked for, and
- * ids as positive integers (an id becomes a URL path). A bad index is deleted and reported once.
+ * answer: its first line, each matching record's shape, the record's own DOI against the one asked for,
+ * and ids as positive integers (an id becomes a URL path). A bad index is deleted and reported once.
  */
 export async function lookupDoiIndex(
   cacheDir: string,
@@ -53,25 +74,35 @@ export async function lookupDoiIndex(
   now = Date.now(),
   ttlMs = INDEX_TTL_MS,
 ): Promise<CachedLookup | DamagedIndex | undefined> {
-  const dir = indexDir(cacheDir, baseUrl);
-  let metaText: string;
-  let text: string;
+  const file = indexFile(cacheDir, baseUrl);
+  let fd: number;
   try {
-    metaText = await readFile(join(dir, 'meta.json'), 'utf8');
+    fd = await openFile(file, 'r');
   } catch {
     return undefined; // no index yet
   }
-  const meta = parseMeta(metaText);
-  if (meta === 'other version') return undefined; // written by another version of the tool: rewritten by the next scan
-  if (!meta) return damaged(dir, 'its meta.json is not an index description');
-  const ageMs = now - meta.createdAt;
-  if (meta.baseUrl !== baseUrl || ageMs < 0 || ageMs > ttlMs) return undefined;
+  let text: string;
+  let ageMs: number;
   try {
-    text = await readFile(join(dir, `${bucketOf(doi)}.tsv`), 'utf8');
+    const head = await readAt(fd, MAX_HEADER, 0);
+    const newline = head.indexOf(10);
+    if (newline < 0) return await damaged(file, 'its first line is not an index description');
+    const meta = parseMeta(head.subarray(0, newline).toString('utf8'));
+    if (meta === 'other version') return undefined; // written by another version of the tool: rewritten by the next scan
+    if (!meta) return await damaged(file, 'its first line is not an index description');
+    ageMs = now - meta.createdAt;
+    if (meta.baseUrl !== baseUrl || ageMs < 0 || ageMs > ttlMs) return undefined;
+    const b = bucketOf(doi);
+    const start = newline + 1 + meta.buckets[b]!;
+    const length = meta.buckets[b + 1]! - meta.buckets[b]!;
+    if (length === 0) return undefined;
+    const bucket = await readAt(fd, length, start);
+    if (bucket.length !== length) return await damaged(file, 'it is shorter than its first line says');
+    text = bucket.toString('utf8');
   } catch (err) {
-    // A bucket without any DOI is never written.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    return damaged(dir, `a bucket file cannot be read (${(err as Error).message})`);
+    return damaged(file, `it cannot be read (${(err as Error).message})`);
+  } finally {
+    await closeFile(fd).catch(() => undefined);
   }
   const matches: Record<string, unknown>[] = [];
   for (const line of text.split('\n')) {
@@ -81,17 +112,17 @@ export async function lookupDoiIndex(
     try {
       record = JSON.parse(line.slice(tab + 1));
     } catch {
-      return damaged(dir, 'a record is not JSON');
+      return damaged(file, 'a record is not JSON');
     }
     const problem = recordProblem(record, doi);
-    if (problem) return damaged(dir, problem);
+    if (problem) return damaged(file, problem);
     matches.push(record as Record<string, unknown>);
   }
   return matches.length ? { matches, ageMs } : undefined;
 }
 
-async function damaged(dir: string, why: string): Promise<DamagedIndex> {
-  await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+async function damaged(file: string, why: string): Promise<DamagedIndex> {
+  await rm(file, { force: true }).catch(() => undefined);
   return { damaged: why };
 }
 
@@ -104,9 +135,12 @@ function parseMeta(text: string): IndexMeta | 'other version' | undefined {
   }
   const m = v as Partial<IndexMeta> | null;
   if (!m || typeof m !== 'object' || Array.isArray(m)) return undefined;
-  if (Number.isSafeInteger(m.v) && m.v !== 3) return 'other version';
-  if (m.v !== 3 || typeof m.baseUrl !== 'string') return undefined;
+  if (Number.isSafeInteger(m.v) && m.v !== VERSION) return 'other version';
+  if (m.v !== VERSION || typeof m.baseUrl !== 'string') return undefined;
   if (!Number.isFinite(m.createdAt) || !Number.isSafeInteger(m.collections) || (m.collections as number) < 0) return undefined;
+  const b = m.buckets;
+  if (!Array.isArray(b) || b.length !== BUCKETS + 1 || b[0] !== 0) return undefined;
+  for (let i = 1; i < b.length; i++) if (!Number.isSafeInteger(b[i]) || b[i]! < b[i - 1]!) return undefined;
   return m as IndexMeta;
 }
 
@@ -123,32 +157,58 @@ function recordProblem(record: unknown, doi: string): string | undefined {
   return undefined;
 }
 
-export async function writeDoiIndex(
-  cacheDir: string,
+/**
+ * The index file's text: each collection filed under every DOI `dois` gives it (a line never holds a
+ * raw newline: JSON.stringify escapes them, and a DOI with a tab or newline is not filed).
+ */
+export function encodeDoiIndex<C>(
   baseUrl: string,
-  collections: readonly { DOI?: string | null; preprint_DOI?: string | null }[],
-  dois: (c: { DOI?: string | null; preprint_DOI?: string | null }) => string[],
+  collections: readonly C[],
+  dois: (c: C) => string[],
   now = Date.now(),
-): Promise<void> {
-  const buckets = new Map<string, string[]>();
+): string {
+  const buckets: string[][] = Array.from({ length: BUCKETS }, () => []);
   for (const c of collections) {
     for (const doi of dois(c)) {
-      // JSON.stringify never emits a raw newline, so one collection stays on one line.
       if (/[\t\n]/.test(doi)) continue;
-      const key = bucketOf(doi);
-      const lines = buckets.get(key) ?? [];
-      lines.push(`${doi}\t${JSON.stringify(c)}`);
-      buckets.set(key, lines);
+      buckets[bucketOf(doi)]!.push(`${doi}\t${JSON.stringify(c)}\n`);
     }
   }
-  const dir = indexDir(cacheDir, baseUrl);
-  const tmp = `${dir}.${process.pid}.tmp`;
-  await rm(tmp, { recursive: true, force: true });
-  await makeDirs(tmp, 0o700);
-  await Promise.all([...buckets].map(([key, lines]) => writeFile(join(tmp, `${key}.tsv`), `${lines.join('\n')}\n`)));
-  const meta: IndexMeta = { v: 3, baseUrl, createdAt: now, collections: collections.length };
-  await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta));
-  // Swap the whole directory so a reader never mixes buckets of two scans.
-  await rm(dir, { recursive: true, force: true });
-  await rename(tmp, dir);
+  const texts = buckets.map((lines) => lines.join(''));
+  const offsets = [0];
+  for (const t of texts) offsets.push(offsets[offsets.length - 1]! + Buffer.byteLength(t));
+  const meta: IndexMeta = { v: VERSION, baseUrl, createdAt: now, collections: collections.length, buckets: offsets };
+  return `${JSON.stringify(meta)}\n${texts.join('')}`;
+}
+
+const writeAll = promisify(writeFile) as (fd: number, data: string) => Promise<void>;
+const renameFile = promisify(rename);
+
+/** Writes the index in one file, under a temporary name of its own, then renamed over the old one. */
+export async function writeDoiIndex<C>(
+  cacheDir: string,
+  baseUrl: string,
+  collections: readonly C[],
+  dois: (c: C) => string[],
+  now = Date.now(),
+): Promise<void> {
+  const text = encodeDoiIndex(baseUrl, collections, dois, now);
+  await makeDirs(cacheDir, 0o700);
+  const file = indexFile(cacheDir, baseUrl);
+  const tmp = tempNameFor(file);
+  const own = await createOwn(tmp);
+  try {
+    try {
+      await writeAll(own.fd, text);
+    } finally {
+      await closeFile(own.fd);
+    }
+    if (!stillOurs(tmp, own)) throw new Error(`${tmp} was replaced while it was written`);
+    await renameFile(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  // Version 3's folder, left by an earlier version of the tool.
+  await rm(join(cacheDir, `doi-index-${serverKey(baseUrl)}`), { recursive: true, force: true }).catch(() => undefined);
 }

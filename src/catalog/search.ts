@@ -19,12 +19,15 @@ const MARK = '\u0001';
  * Ranked full-text hits of one kind, best first, filtered by --where (applied to the stored objects,
  * so any field works, user-defined keys included; `collection.<field>` reads an image's collection).
  */
-export function* searchKind(db: Database, kind: Kind, query: string, where: WhereClause[]): Generator<SearchHit> {
+export function* searchKind(db: Database, kind: Kind, query: string, where: WhereClause[], limit = Infinity): Generator<SearchHit> {
   const fields = FTS_FIELDS[kind];
   const fts = `${kind}_fts`;
   const weights = fields.map(([, w]) => w).join(', ');
-  // Rank on the index alone; each object is read only when it is emitted (most searches show 20).
-  const rows = ftsRows(db, `SELECT rowid AS id, bm25(${fts}, ${weights}) AS score FROM ${fts} WHERE ${fts} MATCH ? ORDER BY score, rowid`, query);
+  // Rank on the index alone; each object is read only when it is emitted (most searches show 20). Without
+  // --where every ranked row is emitted, so SQLite keeps only the best `limit` (a top-N sort: a common
+  // word matches tens of thousands of images, and sorting them all was a third of a search).
+  const top = where.length === 0 && Number.isSafeInteger(limit) ? ` LIMIT ${limit}` : '';
+  const rows = ftsRows(db, `SELECT rowid AS id, bm25(${fts}, ${weights}) AS score FROM ${fts} WHERE ${fts} MATCH ? ORDER BY score, rowid${top}`, query);
   const objectOf = db.prepare(`SELECT json FROM ${kind} WHERE id = ?`);
   // CAST: bound JS numbers arrive as REAL, and FTS5 then drops the rowid constraint (every match comes back).
   const marks = db.prepare(
@@ -52,7 +55,7 @@ export function searchAll(db: Database, kinds: readonly Kind[], query: string, w
   for (const kind of kinds) {
     let best: number | undefined;
     let n = 0;
-    for (const hit of searchKind(db, kind, query, where)) {
+    for (const hit of searchKind(db, kind, query, where, limit)) {
       best ??= hit.score;
       ranked.push({ hit, relative: best < 0 ? hit.score / best : 1 });
       if (++n >= limit) break;
