@@ -490,7 +490,7 @@ describe('hostile cache: the DOI index is checked like an answer (issue 16, item
   async function poison(cache: string, baseUrl: string, record: Record<string, unknown>): Promise<void> {
     const file = indexFile(join(cache, 'neurovault-cli'), baseUrl);
     await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, encodeDoiIndex(baseUrl, [record], () => [DOI]));
+    await writeFile(file, Buffer.concat(encodeDoiIndex(baseUrl, [record], () => [DOI])));
   }
   const poisons: [string, Record<string, unknown>][] = [
     ['an id that is a shell command', collectionRow(2, { id: '2; rm -rf ~', DOI })],

@@ -14,3 +14,9 @@ test('one style for numbers, percentages and plurals on stderr', () => {
   assert.equal(formatPercent(5, 5), '100%');
   assert.equal(formatPercent(0, 0), '0%');
 });
+
+test('counts are grouped exactly as en-US does, without loading ICU', () => {
+  const values = [0, 1, -1, 7, 999, 1000, -1000, 1001, 99_999, 100_000, 123_456_789, -987_654_321, Number.MAX_SAFE_INTEGER, 2.5, 1234.5678];
+  for (let n = 1; n < 1e15; n *= 7) values.push(n, n + 1, -n);
+  for (const n of values) assert.equal(formatCount(n), n.toLocaleString('en-US'), String(n));
+});

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { close, open, read, rename, writeFile } from 'node:fs';
+import { close, open, read, rename, writev } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { makeDirs } from '../util/make-dirs.js';
@@ -158,30 +158,41 @@ function recordProblem(record: unknown, doi: string): string | undefined {
 }
 
 /**
- * The index file's text: each collection filed under every DOI `dois` gives it (a line never holds a
- * raw newline: JSON.stringify escapes them, and a DOI with a tab or newline is not filed).
+ * The index file's bytes, in pieces: the first line, then the buckets. Each collection is filed under
+ * every DOI `dois` gives it (a line never holds a raw newline: JSON.stringify escapes them, and a DOI with
+ * a tab or newline is not filed). Built as buffers, never as one string: the index of NeuroVault's
+ * collections is megabytes, and joining it into one string and encoding that cost more than the scan's
+ * last page.
  */
 export function encodeDoiIndex<C>(
   baseUrl: string,
   collections: readonly C[],
   dois: (c: C) => string[],
   now = Date.now(),
-): string {
+): Buffer[] {
   const buckets: string[][] = Array.from({ length: BUCKETS }, () => []);
   for (const c of collections) {
-    for (const doi of dois(c)) {
-      if (/[\t\n]/.test(doi)) continue;
-      buckets[bucketOf(doi)]!.push(`${doi}\t${JSON.stringify(c)}\n`);
-    }
+    const filed = dois(c).filter((doi) => !/[\t\n]/.test(doi));
+    if (filed.length === 0) continue;
+    const json = JSON.stringify(c);
+    for (const doi of filed) buckets[bucketOf(doi)]!.push(doi, '\t', json, '\n');
   }
-  const texts = buckets.map((lines) => lines.join(''));
+  const bytes = buckets.map((parts) => Buffer.from(parts.join('')));
   const offsets = [0];
-  for (const t of texts) offsets.push(offsets[offsets.length - 1]! + Buffer.byteLength(t));
+  for (const b of bytes) offsets.push(offsets[offsets.length - 1]! + b.length);
   const meta: IndexMeta = { v: VERSION, baseUrl, createdAt: now, collections: collections.length, buckets: offsets };
-  return `${JSON.stringify(meta)}\n${texts.join('')}`;
+  return [Buffer.from(`${JSON.stringify(meta)}\n`), ...bytes];
 }
 
-const writeAll = promisify(writeFile) as (fd: number, data: string) => Promise<void>;
+/** One writev(2); a short write (a full disk, a quota) is an error, never a shorter index. */
+function writeAll(fd: number, pieces: Buffer[]): Promise<void> {
+  const total = pieces.reduce((n, b) => n + b.length, 0);
+  return new Promise((resolve, reject) =>
+    writev(fd, pieces, (err, written) =>
+      err ? reject(err) : written === total ? resolve() : reject(new Error(`wrote ${written} of ${total} bytes`)),
+    ),
+  );
+}
 const renameFile = promisify(rename);
 
 /** Writes the index in one file, under a temporary name of its own, then renamed over the old one. */
@@ -192,14 +203,14 @@ export async function writeDoiIndex<C>(
   dois: (c: C) => string[],
   now = Date.now(),
 ): Promise<void> {
-  const text = encodeDoiIndex(baseUrl, collections, dois, now);
+  const pieces = encodeDoiIndex(baseUrl, collections, dois, now);
   await makeDirs(cacheDir, 0o700);
   const file = indexFile(cacheDir, baseUrl);
   const tmp = tempNameFor(file);
   const own = await createOwn(tmp);
   try {
     try {
-      await writeAll(own.fd, text);
+      await writeAll(own.fd, pieces);
     } finally {
       await closeFile(own.fd);
     }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { formatCount } from '../util/counts.js';
 
 /**
  * Response schemas. Every object is a `looseObject`: unknown server fields and user-defined metadata keys
@@ -143,7 +144,7 @@ export function Page<T extends z.ZodType>(item: T, maxCount: number = MAX_IMAGES
       .number()
       .int()
       .nonnegative()
-      .max(maxCount, `a count above ${maxCount.toLocaleString('en-US')}, far beyond what NeuroVault holds`),
+      .max(maxCount, `a count above ${formatCount(maxCount)}, far beyond what NeuroVault holds`),
     next: z.string().nullable(),
     previous: z.string().nullable(),
     results: z.array(item),

@@ -1,5 +1,6 @@
 import type { OutputFormat } from '../cli/globals.js';
 import { UsageError } from '../errors.js';
+import { formatCount } from '../util/counts.js';
 import { checkFields, fieldNames, suggest, type FieldUse } from './fields.js';
 import { getPath, Output, writeObject, writeRecords, type FormatOptions } from './format.js';
 import type { IO } from './io.js';
@@ -193,14 +194,12 @@ export function listNotice(shown: number, info: ListInfo, shape: RecordShape): s
   if (shown === 0) return info.filtered ? `no ${many} match` : `no ${many}`;
   if (shown < info.limit) return undefined;
   const total = info.total?.();
-  if (info.filtered) return `showing the first ${count(shown)} matches; there may be more — use --all or --limit`;
+  if (info.filtered) return `showing the first ${formatCount(shown)} matches; there may be more — use --all or --limit`;
   return total !== undefined && total > shown ? showingOf(shown, total) : undefined;
 }
 
 export function showingOf(shown: number, total: number): string {
-  return `showing ${count(shown)} of ${count(total)} — use --all or --limit`;
+  return `showing ${formatCount(shown)} of ${formatCount(total)} — use --all or --limit`;
 }
 
-function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
+

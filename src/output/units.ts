@@ -19,15 +19,8 @@ export function formatSeconds(ms: number): string {
   return `${m} min ${Math.round(s - m * 60)} s`;
 }
 
-/** 3,007: thousands grouped, as in "showing 20 of 3,007". */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-/** "1 image", "3,007 images": the noun agrees with the count (`many` for irregular plurals). */
-export function counted(n: number, one: string, many = `${one}s`): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
-}
+// Counts are grouped the same way in the library's own messages: the one formatter lives in util.
+export { counted, formatCount } from '../util/counts.js';
 
 /** 66%: whole percent, no space, never 100% before the end. */
 export function formatPercent(done: number, total: number): string {

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { formatCount } from '../util/counts.js';
 
 /**
  * A whole number within [min, max], as typed in a flag or a settings file; `name` says where it came
@@ -13,7 +14,7 @@ export function parseWholeNumber(value: string, name: string, min: number, max: 
 }
 
 function wholeNumberRange(value: string, min: number, max: number): string {
-  if (max < Number.MAX_SAFE_INTEGER) return `a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`;
+  if (max < Number.MAX_SAFE_INTEGER) return `a whole number from ${formatCount(min)} to ${formatCount(max)}`;
   if (/^\d+$/.test(value.trim()) && Number(value) > max) return 'too large a number';
-  return `a whole number of at least ${min.toLocaleString('en-US')}`;
+  return `a whole number of at least ${formatCount(min)}`;
 }
