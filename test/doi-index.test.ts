@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { indexFile, lookupDoiIndex, serverKey, writeDoiIndex } from '../src/api/doi-index.js';
+import { DoiIndexBuilder, indexFile, lookupDoiIndex, serverKey, writeDoiIndex } from '../src/api/doi-index.js';
 import { collectionDois } from '../src/api/refs.js';
 
 const BASE = 'http://127.0.0.1:1';
@@ -21,6 +21,15 @@ const COLLECTIONS = [
   ...Array.from({ length: 300 }, (_, i) => collection(100 + i, `10.2000/${i}`)),
 ];
 
+/** The collections added in pages, the last page overlapping the first (an unordered server). */
+function built(collections = COLLECTIONS): DoiIndexBuilder<Record<string, unknown>> {
+  const index = new DoiIndexBuilder<Record<string, unknown>>(collectionDois);
+  index.add(collections.slice(0, 100));
+  index.add(collections.slice(100));
+  index.add(collections.slice(0, 50));
+  return index;
+}
+
 async function withCache(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'nv-doi-index-'));
   try {
@@ -30,9 +39,9 @@ async function withCache(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-test('a written index answers by DOI and by preprint DOI, every collection filed under each', async () => {
+test('a written index answers by DOI and by preprint DOI, every collection filed under each, once', async () => {
   await withCache(async (dir) => {
-    await writeDoiIndex(dir, BASE, COLLECTIONS, collectionDois);
+    await writeDoiIndex(dir, BASE, built());
     const a = await lookupDoiIndex(dir, BASE, '10.1000/a');
     assert.ok(a && 'matches' in a);
     assert.deepEqual(a.matches.map((c) => c.id), [1, 4]);
@@ -53,7 +62,7 @@ test('a written index answers by DOI and by preprint DOI, every collection filed
 
 test('a stale index, or one of another server, is not used', async () => {
   await withCache(async (dir) => {
-    await writeDoiIndex(dir, BASE, COLLECTIONS, collectionDois, Date.now() - 2 * 24 * 3600 * 1000);
+    await writeDoiIndex(dir, BASE, built(), Date.now() - 2 * 24 * 3600 * 1000);
     assert.equal(await lookupDoiIndex(dir, BASE, '10.1000/a'), undefined);
     assert.equal(await lookupDoiIndex(dir, 'http://127.0.0.1:2', '10.1000/a'), undefined);
   });
@@ -61,7 +70,7 @@ test('a stale index, or one of another server, is not used', async () => {
 
 test('a truncated index is reported damaged and removed', async () => {
   await withCache(async (dir) => {
-    await writeDoiIndex(dir, BASE, COLLECTIONS, collectionDois);
+    await writeDoiIndex(dir, BASE, built());
     const file = indexFile(dir, BASE);
     await truncate(file, (await stat(file)).size - 10);
     // The last bucket holding a line is the one cut: find a DOI in it by asking them all.
@@ -88,7 +97,7 @@ test("writing replaces version 3's folder of bucket files", async () => {
     const old = join(dir, `doi-index-${serverKey(BASE)}`);
     await mkdir(old);
     await writeFile(join(old, 'meta.json'), '{"v":3}');
-    await writeDoiIndex(dir, BASE, COLLECTIONS, collectionDois);
+    await writeDoiIndex(dir, BASE, built());
     await assert.rejects(stat(old), { code: 'ENOENT' });
   });
 });

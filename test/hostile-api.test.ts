@@ -14,7 +14,7 @@ import { DeadlineError } from '../src/http/errors.js';
 import { startHostile, type HostileHandler, type HostileServer } from './hostile/server.js';
 import { startRaw } from './hostile/raw.js';
 import { runCli } from './helpers/run-cli.js';
-import { encodeDoiIndex, indexFile } from '../src/api/doi-index.js';
+import { DoiIndexBuilder, indexFile } from '../src/api/doi-index.js';
 import {
   SECRET,
   assertSafeOutput,
@@ -490,7 +490,9 @@ describe('hostile cache: the DOI index is checked like an answer (issue 16, item
   async function poison(cache: string, baseUrl: string, record: Record<string, unknown>): Promise<void> {
     const file = indexFile(join(cache, 'neurovault-cli'), baseUrl);
     await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, Buffer.concat(encodeDoiIndex(baseUrl, [record], () => [DOI])));
+    const index = new DoiIndexBuilder<Record<string, unknown>>(() => [DOI]);
+    index.add([record]);
+    await writeFile(file, Buffer.concat(index.encode(baseUrl)));
   }
   const poisons: [string, Record<string, unknown>][] = [
     ['an id that is a shell command', collectionRow(2, { id: '2; rm -rf ~', DOI })],

@@ -209,13 +209,14 @@ export class NeuroVaultClient {
   async scanAll<S extends z.ZodType<{ id: number }>>(
     path: URL,
     item: S,
-    opts: Omit<ScanOptions<z.infer<S>>, 'onPage'> = {},
+    opts: Omit<ScanOptions<z.infer<S>>, 'onPage'> & { onPage?: ScanOptions<z.infer<S>>['onPage'] } = {},
   ): Promise<z.infer<S>[]> {
     const byId = new Map<number, z.infer<S>>();
     const { count } = await this.scanPages(path, item, {
       ...opts,
-      onPage: (_offset, page) => {
+      onPage: (offset, page) => {
         for (const it of page.results) if (!byId.has(it.id)) byId.set(it.id, it);
+        return opts.onPage?.(offset, page);
       },
     });
     if (byId.size !== count) {
@@ -278,7 +279,15 @@ export class NeuroVaultClient {
    * the whole list is scanned in parallel pages. Only the first page's `count` decides which other pages
    * are asked for: the server runs 4 workers for everyone, and a page past the end holds nothing.
    */
-  async findCollectionsByDoi(doi: string, signal?: AbortSignal): Promise<DoiLookup> {
+  /**
+   * Collections holding this DOI (as `DOI` or `preprint_DOI`): the server's `?DOI=` filter when it works,
+   * else a scan of every public collection, whose pages go to `onScanPage` as they arrive.
+   */
+  async findCollectionsByDoi(
+    doi: string,
+    signal?: AbortSignal,
+    onScanPage?: (collections: CollectionDoi[]) => void,
+  ): Promise<DoiLookup> {
     const target = normalizeDoi(doi) ?? doi.toLowerCase();
     const matchesDoi = (c: CollectionDoi) => collectionDois(c).includes(target);
     const pageUrl = this.apiUrl('collections', { DOI: doi, limit: MAX_PAGE });
@@ -293,7 +302,11 @@ export class NeuroVaultClient {
     // Ignored filter (foreign DOIs came back), or an exact-match filter that missed a case variant:
     // only the full list can answer.
     const ignored = !honoured && first.results.length > 0;
-    const all = await this.scanAll(this.apiUrl('collections'), CollectionDoi, { signal, firstPage: ignored ? first : undefined });
+    const all = await this.scanAll(this.apiUrl('collections'), CollectionDoi, {
+      signal,
+      firstPage: ignored ? first : undefined,
+      onPage: onScanPage && ((_offset, page) => onScanPage(page.results)),
+    });
     return { matches: full(all), method: 'scan', scanned: all as Collection[] };
   }
 

@@ -158,30 +158,42 @@ function recordProblem(record: unknown, doi: string): string | undefined {
 }
 
 /**
- * The index file's bytes, in pieces: the first line, then the buckets. Each collection is filed under
- * every DOI `dois` gives it (a line never holds a raw newline: JSON.stringify escapes them, and a DOI with
- * a tab or newline is not filed). Built as buffers, never as one string: the index of NeuroVault's
- * collections is megabytes, and joining it into one string and encoding that cost more than the scan's
- * last page.
+ * The index being built, a page of collections at a time, so that encoding the pages already received
+ * overlaps the wait for the rest (a scan's pages arrive over a few hundred milliseconds). Each collection
+ * is filed under every DOI `dois` gives it, once even when pages overlap (a line never holds a raw
+ * newline: JSON.stringify escapes them, and a DOI with a tab or newline is not filed). Kept as strings
+ * per bucket and encoded once: the index of NeuroVault's collections is megabytes, and building it as
+ * one string cost more than the scan's last page.
  */
-export function encodeDoiIndex<C>(
-  baseUrl: string,
-  collections: readonly C[],
-  dois: (c: C) => string[],
-  now = Date.now(),
-): Buffer[] {
-  const buckets: string[][] = Array.from({ length: BUCKETS }, () => []);
-  for (const c of collections) {
-    const filed = dois(c).filter((doi) => !/[\t\n]/.test(doi));
-    if (filed.length === 0) continue;
-    const json = JSON.stringify(c);
-    for (const doi of filed) buckets[bucketOf(doi)]!.push(doi, '\t', json, '\n');
+export class DoiIndexBuilder<C extends { id?: unknown }> {
+  private readonly buckets: string[][] = Array.from({ length: BUCKETS }, () => []);
+  private readonly seen = new Set<unknown>();
+
+  constructor(private readonly dois: (c: C) => string[]) {}
+
+  get collections(): number {
+    return this.seen.size;
   }
-  const bytes = buckets.map((parts) => Buffer.from(parts.join('')));
-  const offsets = [0];
-  for (const b of bytes) offsets.push(offsets[offsets.length - 1]! + b.length);
-  const meta: IndexMeta = { v: VERSION, baseUrl, createdAt: now, collections: collections.length, buckets: offsets };
-  return [Buffer.from(`${JSON.stringify(meta)}\n`), ...bytes];
+
+  add(collections: readonly C[]): void {
+    for (const c of collections) {
+      if (this.seen.has(c.id)) continue;
+      this.seen.add(c.id);
+      const filed = this.dois(c).filter((doi) => !/[\t\n]/.test(doi));
+      if (filed.length === 0) continue;
+      const json = JSON.stringify(c);
+      for (const doi of filed) this.buckets[bucketOf(doi)]!.push(doi, '\t', json, '\n');
+    }
+  }
+
+  /** The file's bytes, in pieces: the first line, then the buckets. */
+  encode(baseUrl: string, now = Date.now()): Buffer[] {
+    const bytes = this.buckets.map((parts) => Buffer.from(parts.join('')));
+    const offsets = [0];
+    for (const b of bytes) offsets.push(offsets[offsets.length - 1]! + b.length);
+    const meta: IndexMeta = { v: VERSION, baseUrl, createdAt: now, collections: this.collections, buckets: offsets };
+    return [Buffer.from(`${JSON.stringify(meta)}\n`), ...bytes];
+  }
 }
 
 /** One writev(2); a short write (a full disk, a quota) is an error, never a shorter index. */
@@ -196,14 +208,13 @@ function writeAll(fd: number, pieces: Buffer[]): Promise<void> {
 const renameFile = promisify(rename);
 
 /** Writes the index in one file, under a temporary name of its own, then renamed over the old one. */
-export async function writeDoiIndex<C>(
+export async function writeDoiIndex<C extends { id?: unknown }>(
   cacheDir: string,
   baseUrl: string,
-  collections: readonly C[],
-  dois: (c: C) => string[],
+  index: DoiIndexBuilder<C>,
   now = Date.now(),
 ): Promise<void> {
-  const pieces = encodeDoiIndex(baseUrl, collections, dois, now);
+  const pieces = index.encode(baseUrl, now);
   await makeDirs(cacheDir, 0o700);
   const file = indexFile(cacheDir, baseUrl);
   const tmp = tempNameFor(file);

@@ -1,5 +1,6 @@
 import type { Context } from './context.js';
 import { cacheDir } from '../config.js';
+import type { CollectionDoi } from '../api/schemas.js';
 import { formatCount } from '../output/units.js';
 
 /** An index this old may miss a collection published since: the answer says where it came from. */
@@ -22,7 +23,7 @@ export async function findCollectionsByDoi(
   ctx: Context,
   opts: { useCache?: boolean } = {},
 ): Promise<Record<string, unknown>[]> {
-  const { lookupDoiIndex, writeDoiIndex } = await import('../api/doi-index.js');
+  const { DoiIndexBuilder, lookupDoiIndex, writeDoiIndex } = await import('../api/doi-index.js');
   const dir = cacheDir(ctx.env);
   const { baseUrl, quiet } = ctx.globals;
   if (opts.useCache !== false) {
@@ -38,14 +39,16 @@ export async function findCollectionsByDoi(
   }
   const api = await ctx.api();
   const { withWait } = await import('../output/progress-wait.js');
-  const result = await withWait(ctx, `looking up DOI ${doi}`, () => api.findCollectionsByDoi(doi, ctx.signal));
+  const { collectionDois } = await import('../api/refs.js');
+  // Filled page by page during a scan, so encoding overlaps the wait for the next pages.
+  const index = new DoiIndexBuilder<CollectionDoi>(collectionDois);
+  const result = await withWait(ctx, `looking up DOI ${doi}`, () =>
+    api.findCollectionsByDoi(doi, ctx.signal, (page) => index.add(page)),
+  );
   if (result.method === 'scan' && result.scanned) {
     // How the server behaves is no news to the user: -v says it (the index spares the next runs the scan).
     ctx.log(`the server did not apply ?DOI=, so all ${formatCount(result.scanned.length)} public collections were scanned (pages of 1000 in parallel) and matched locally`);
-    const { collectionDois } = await import('../api/refs.js');
-    await writeDoiIndex(dir, baseUrl, result.scanned, collectionDois).catch((err: Error) =>
-      ctx.log(`could not write the DOI index: ${err.message}`),
-    );
+    await writeDoiIndex(dir, baseUrl, index).catch((err: Error) => ctx.log(`could not write the DOI index: ${err.message}`));
   }
   return result.matches;
 }
