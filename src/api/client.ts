@@ -247,7 +247,6 @@ export class NeuroVaultClient {
     };
     const first =
       opts.firstPage ?? ((await this.getJson(pageUrl(0), pageSchema, opts.signal)) as PageOf<z.infer<S>>);
-    await opts.onPage(0, first);
     const offsets: number[] = [];
     for (let off = first.results.length || size; off < first.count; off += size) if (!opts.skip?.(off)) offsets.push(off);
     const last = Math.floor((first.count - 1) / size) * size;
@@ -257,14 +256,22 @@ export class NeuroVaultClient {
     const onAbort = () => stop.abort(opts.signal?.reason);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await mapLimit(offsets, opts.concurrency ?? 4, async (off) => {
+      let firstHanded: Promise<void> | undefined;
+      const rest = mapLimit(offsets, opts.concurrency ?? 4, async (off) => {
         const page = (await this.getJson(pageUrl(off), pageSchema, stop.signal)) as PageOf<z.infer<S>>;
         if (page.results.length === 0 && off < last) {
           const error = brokenPaging(pageUrl(off), `an empty page at offset ${off}, though count is ${first.count}`);
           stop.abort(error);
           throw error;
         }
+        await firstHanded; // pages are handed on after the first
         await opts.onPage(off, page);
+      });
+      // The first page is handed on while the others are on their way: once the event loop has sent them.
+      firstHanded = new Promise<void>((resolve) => setImmediate(resolve)).then(() => opts.onPage(0, first));
+      await Promise.all([firstHanded, rest]).catch((err: unknown) => {
+        stop.abort(err);
+        throw err;
       });
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
@@ -277,11 +284,8 @@ export class NeuroVaultClient {
    * Collections whose `DOI` or `preprint_DOI` matches, compared case-insensitively after normalisation.
    * `?DOI=` is sent, but the live server ignores it (django-filter ≥ 22.1 dropped `filter_fields`): then
    * the whole list is scanned in parallel pages. Only the first page's `count` decides which other pages
-   * are asked for: the server runs 4 workers for everyone, and a page past the end holds nothing.
-   */
-  /**
-   * Collections holding this DOI (as `DOI` or `preprint_DOI`): the server's `?DOI=` filter when it works,
-   * else a scan of every public collection, whose pages go to `onScanPage` as they arrive.
+   * are asked for: the server runs 4 workers for everyone, and a page past the end holds nothing. A scan's
+   * pages go to `onScanPage` as they arrive (a DOI index is built from them).
    */
   async findCollectionsByDoi(
     doi: string,
