@@ -4,7 +4,8 @@
 #   1. `neurovault catalog sync` once: wall time, peak RSS (/usr/bin/time -v), database size per image
 #   2. `neurovault search "working memory"` and `neurovault catalog path` against `node -e 0` and
 #      `neurovault --version` (hyperfine, interleaved, clean environment as in startup.sh; ratio of
-#      medians), and the search's peak RSS (max of 3 runs)
+#      medians), beside the query alone (bench/fts-floor.mjs: the same ranking statements in a bare node
+#      process), and the search's peak RSS (max of 3 runs)
 # Expensive (the stand-in builds 270,000 image objects first, ~1 GB of RAM): run it once, on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +31,7 @@ node -e '
 const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
 console.log(`| wall | peak RSS | collections | images | database | per image |`);
 console.log(`|---|---|---|---|---|---|`);
-console.log(`| ${process.argv[2]} | ${(Number(process.argv[3]) / 1024).toFixed(0)} MiB | ${s.collections} | ${s.images} | ${s.size} | ${s.bytes_per_image} B |`);
+console.log(`| ${process.argv[2]} | ${(Number(process.argv[3]) / 1024).toFixed(0)} MiB | ${s.collections} | ${s.images} | ${(s.bytes / 1048576).toFixed(0)} MiB | ${s.bytes_per_image} B |`);
 ' "$out/status.json" "$wall" "$rss"
 
 echo
@@ -42,8 +43,10 @@ env -i HOME="$HOME" PATH=/usr/bin:/bin XDG_CACHE_HOME="$XDG_CACHE_HOME" "$(comma
   "$node_bin -e 0" \
   "$node_bin bin/neurovault.cjs --version" \
   "$node_bin bin/neurovault.cjs --base-url $url catalog path" \
-  "$node_bin bin/neurovault.cjs --base-url $url search \"working memory\" -o tsv" >/dev/null
-node bench/summarize.mjs "$out/search.json" 'node -e 0 (baseline)' 'neurovault --version' 'neurovault catalog path' 'neurovault search "working memory"'
+  "$node_bin bin/neurovault.cjs --base-url $url search \"working memory\" -o tsv" \
+  "$node_bin bench/fts-floor.mjs $(node bin/neurovault.cjs --base-url "$url" catalog path) working memory" >/dev/null
+node bench/summarize.mjs "$out/search.json" 'node -e 0 (baseline)' 'neurovault --version' 'neurovault catalog path' 'neurovault search "working memory"' \
+  'the query alone (bench/fts-floor.mjs)'
 max=0
 for _ in 1 2 3; do
   /usr/bin/time -v $nv search "working memory" -o tsv >/dev/null 2>"$out/search.time"
