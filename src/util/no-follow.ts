@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import { constants as fsConstants, fstatSync, lstatSync, open, unlink, type Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { makeDirs } from './make-dirs.js';
@@ -89,6 +89,8 @@ export function resumable(st: Stats): boolean {
 
 /** A temporary name beside `final` that no other name of the run can take: `.<name>.<random>.nvpart`. */
 export function tempNameFor(final: string): string {
+  // node:crypto on first use: readers of the modules that import this one (a cached DOI lookup) never call it.
+  const { randomBytes } = process.getBuiltinModule('node:crypto') as typeof Crypto;
   return join(dirname(final), `.${basename(final)}.${randomBytes(8).toString('hex')}.nvpart`);
 }
 
