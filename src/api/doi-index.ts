@@ -17,6 +17,8 @@ import { fnv1a64 } from '../util/fnv.js';
  * of 256 files, and creating them took longer than the scan's last page (bench/doi-lookup.sh).
  */
 export const INDEX_TTL_MS = 24 * 60 * 60 * 1000;
+/** An index this old may miss a collection published since: an answer from it says so. */
+export const INDEX_STALE_MS = 60 * 60 * 1000;
 
 const VERSION = 4;
 const BUCKETS = 256;

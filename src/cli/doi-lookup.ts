@@ -3,9 +3,6 @@ import { cacheDir } from '../config.js';
 import type { CollectionDoi } from '../api/schemas.js';
 import { formatCount } from '../output/units.js';
 
-/** An index this old may miss a collection published since: the answer says where it came from. */
-const STALE_MS = 60 * 60 * 1000;
-
 function ago(ms: number): string {
   const hours = Math.floor(ms / 3_600_000);
   if (hours >= 1) return `${hours} hour${hours === 1 ? '' : 's'} ago`;
@@ -23,7 +20,7 @@ export async function findCollectionsByDoi(
   ctx: Context,
   opts: { useCache?: boolean } = {},
 ): Promise<Record<string, unknown>[]> {
-  const { DoiIndexBuilder, lookupDoiIndex, writeDoiIndex } = await import('../api/doi-index.js');
+  const { DoiIndexBuilder, INDEX_STALE_MS, lookupDoiIndex, writeDoiIndex } = await import('../api/doi-index.js');
   const dir = cacheDir(ctx.env);
   const { baseUrl, quiet } = ctx.globals;
   if (opts.useCache !== false) {
@@ -32,7 +29,7 @@ export async function findCollectionsByDoi(
     else if (hit) {
       // Said when the answer may be behind the server (an index some hours old), else only with -v.
       const line = `answered from the collection index cached ${ago(hit.ageMs)} (--no-cache to ask the server)`;
-      if (hit.ageMs >= STALE_MS && !quiet) ctx.warn(line);
+      if (hit.ageMs >= INDEX_STALE_MS && !quiet) ctx.warn(line);
       else ctx.log(line);
       return hit.matches;
     }

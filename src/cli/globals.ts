@@ -4,6 +4,8 @@ import type { IO } from '../output/io.js';
 export const OUTPUT_FORMATS = ['table', 'json', 'ndjson', 'csv', 'tsv'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export const DEFAULT_BASE_URL = 'https://neurovault.org';
+/** Global options an environment variable sets when the flag is absent (program.ts declares them so). */
+export const OPTION_ENV = { baseUrl: 'NEUROVAULT_URL', authScheme: 'NEUROVAULT_AUTH_SCHEME', timeout: 'NEUROVAULT_TIMEOUT' } as const;
 
 /** Global flags after validation, merged with their environment variables. */
 export interface GlobalOptions {

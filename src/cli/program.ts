@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { Context } from './context.js';
-import { prepareArgv, resolveGlobals } from './globals.js';
+import { OPTION_ENV, prepareArgv, resolveGlobals } from './globals.js';
 import { checkGlobalsApply, commandPath } from './global-use.js';
 import { refuseOfflineCommand } from './offline.js';
 import { configureHelpLayout, helpAwareCommand, unknownCommandOverHelp } from './help.js';
@@ -39,12 +39,12 @@ export function createProgram(ctx: Context): Command {
     .addOption(group(new Option('--no-progress', 'no spinner or progress line'), OUTPUT))
     .addOption(group(new Option('--no-color', 'no colour'), OUTPUT))
     .addOption(group(new Option('--no-pager', 'never page long output on a terminal (default: $NEUROVAULT_PAGER, $PAGER or less -FRX)'), OUTPUT))
-    .addOption(group(new Option('--base-url <url>', 'server root (the API is under /api/)').env('NEUROVAULT_URL'), CONNECTION))
+    .addOption(group(new Option('--base-url <url>', 'server root (the API is under /api/)').env(OPTION_ENV.baseUrl), CONNECTION))
     .addOption(group(new Option('--token-file <path>', 'read the API token from this file'), CONNECTION))
     .addOption(
-      group(new Option('--auth-scheme <scheme>', 'Authorization header form: token or bearer').env('NEUROVAULT_AUTH_SCHEME'), CONNECTION),
+      group(new Option('--auth-scheme <scheme>', 'Authorization header form: token or bearer').env(OPTION_ENV.authScheme), CONNECTION),
     )
-    .addOption(group(new Option('--timeout <seconds>', 'per-request timeout').env('NEUROVAULT_TIMEOUT'), CONNECTION))
+    .addOption(group(new Option('--timeout <seconds>', 'per-request timeout').env(OPTION_ENV.timeout), CONNECTION))
     .addOption(group(new Option('--retries <n>', 'retries of idempotent requests (default 4)'), CONNECTION))
     .addOption(group(new Option('--offline', 'open no connection at all (also NEUROVAULT_OFFLINE=1); what needs one exits 6'), CONNECTION))
     .addOption(group(new Option('--endpoint-url <url>', 'S3 endpoint (path-style addressing)'), S3))

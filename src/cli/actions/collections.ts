@@ -1,14 +1,13 @@
 import type { Context } from '../context.js';
 import { parseDoi, parseCollectionRef } from '../../api/refs.js';
 import { parseLimit, parsePositiveInt } from '../parse.js';
-import { NotFoundError } from '../../errors.js';
 import { parseWhere, matchesWhere, type WhereClause } from '../../filter/where.js';
 import { COLLECTIONS } from './shapes.js';
 import { findCollectionsByDoi } from '../doi-lookup.js';
+import { presentDoiMatches } from '../doi-matches.js';
 import { sampleOnce } from '../../output/fields.js';
 import { countedWait } from '../../output/progress-wait.js';
 import { presenterFor } from '../present.js';
-import { counted } from '../../output/units.js';
 
 export interface CollectionsListFlags {
   doi?: string;
@@ -41,22 +40,7 @@ export async function runCollectionsList(flags: CollectionsListFlags, ctx: Conte
 
   if (doi !== undefined) {
     const found = await findCollectionsByDoi(doi, ctx, { useCache: flags.cache !== false });
-    if (ctx.globals.listFields) return present.fieldNames(found, COLLECTIONS);
-    present.check(found, COLLECTIONS, where);
-    const kept = found.filter(keep);
-    if (kept.length === 0) {
-      // The DOI may well be there: then it is the pair (or more) that matches nothing, and the filters are named.
-      const others = [
-        ...(flags.name !== undefined ? [`--name "${flags.name}"`] : []),
-        ...(owner !== undefined ? [`--owner ${owner}`] : []),
-        ...where.map((c) => `--where "${c.raw}"`),
-      ];
-      if (found.length === 0 || others.length === 0) throw new NotFoundError(`no collection has DOI ${doi}`);
-      const which = found.length === 1 ? `collection ${String(found[0]!.id)} has DOI ${doi} but does not match` : `${counted(found.length, 'collection')} have DOI ${doi}; none matches`;
-      throw new NotFoundError(`${which} ${others.join(' and ')}`, { hint: `drop ${others.length === 1 ? 'it' : 'them'} to list what has the DOI` });
-    }
-    await present.list(kept.slice(0, max), COLLECTIONS, { limit: max, total: () => kept.length });
-    return;
+    return presentDoiMatches(found, doi, { name: flags.name, owner, where, keep }, max, ctx);
   }
   const api = await ctx.api();
   if (ctx.globals.listFields) {
