@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import type { Transport } from '../http/transport.js';
 import { CrossOriginRedirectError, HttpError, ResponseShapeError } from '../http/errors.js';
 import { AuthError } from '../errors.js';
@@ -79,7 +79,7 @@ export class NeuroVaultClient {
   }
 
   /** GET + zod validation; a shape problem names the path inside the body. */
-  async getJson<S extends z.ZodType>(url: URL, schema: S, signal?: AbortSignal): Promise<z.infer<S>> {
+  async getJson<S extends z.ZodMiniType>(url: URL, schema: S, signal?: AbortSignal): Promise<z.infer<S>> {
     const body = await this.transport.json({ method: 'GET', url, signal });
     return parseBody(schema, body, url);
   }
@@ -152,7 +152,7 @@ export class NeuroVaultClient {
    * fetched, an empty page that still has a `next`, or more pages than `count` allows end the stream with
    * an error (after the items already yielded): a server's paging must not loop the client forever.
    */
-  async *paginate<S extends z.ZodType<{ id: number }>>(
+  async *paginate<S extends z.ZodMiniType<{ id: number }>>(
     first: URL,
     item: S,
     opts: ListOptions = {},
@@ -206,7 +206,7 @@ export class NeuroVaultClient {
    * Every item of a list, fetching pages of 1000 in parallel (offsets known from the first page's
    * `count`) instead of following `next` one page at a time.
    */
-  async scanAll<S extends z.ZodType<{ id: number }>>(
+  async scanAll<S extends z.ZodMiniType<{ id: number }>>(
     path: URL,
     item: S,
     opts: Omit<ScanOptions<z.infer<S>>, 'onPage'> & { onPage?: ScanOptions<z.infer<S>>['onPage'] } = {},
@@ -232,7 +232,7 @@ export class NeuroVaultClient {
    * handed to `onPage` as it arrives (so a caller can store them instead of holding the whole list).
    * Offsets for which `skip` says true (already stored by an interrupted run) are not fetched.
    */
-  async scanPages<S extends z.ZodType<{ id: number }>>(
+  async scanPages<S extends z.ZodMiniType<{ id: number }>>(
     path: URL,
     item: S,
     opts: ScanOptions<z.infer<S>>,
@@ -333,7 +333,7 @@ function brokenPaging(url: URL, problem: string): ResponseShapeError {
   return new ResponseShapeError(redactUrl(url), `${problem}; stopped paging`);
 }
 
-export function parseBody<S extends z.ZodType>(schema: S, body: unknown, url: URL): z.infer<S> {
+export function parseBody<S extends z.ZodMiniType>(schema: S, body: unknown, url: URL): z.infer<S> {
   const problem = shapeProblem(schema, body);
   // The schemas have no transforms, so the validated input is the value: returning it (not zod's copy)
   // keeps the server's key order for -o json.
@@ -342,7 +342,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, url: UR
 }
 
 /** What is wrong with `value` for `schema`, naming the field (`Invalid input at image_type`); undefined when it fits. */
-export function shapeProblem(schema: z.ZodType, value: unknown): string | undefined {
+export function shapeProblem(schema: z.ZodMiniType, value: unknown): string | undefined {
   const result = schema.safeParse(value);
   if (result.success) return undefined;
   const { issue, path } = deepestIssue(result.error.issues, []);

@@ -76,10 +76,19 @@ export async function lookupDoiIndex(
   cacheDir: string,
   baseUrl: string,
   doi: string,
-  now = Date.now(),
-  ttlMs = INDEX_TTL_MS,
+  opts: {
+    now?: number;
+    ttlMs?: number;
+    /** Report a bad index without removing it (a caller that leaves the answer to another, which reports it). */
+    keepDamaged?: boolean;
+  } = {},
 ): Promise<CachedLookup | DamagedIndex | undefined> {
+  const { now = Date.now(), ttlMs = INDEX_TTL_MS } = opts;
   const file = indexFile(cacheDir, baseUrl);
+  const damaged = async (why: string): Promise<DamagedIndex> => {
+    if (!opts.keepDamaged) await rm(file, { force: true }).catch(() => undefined);
+    return { damaged: why };
+  };
   let fd: number;
   try {
     fd = await openFile(file, 'r');
@@ -91,10 +100,10 @@ export async function lookupDoiIndex(
   try {
     const head = await readAt(fd, MAX_HEADER, 0);
     const newline = head.indexOf(10);
-    if (newline < 0) return await damaged(file, 'its first line is not an index description');
+    if (newline < 0) return await damaged('its first line is not an index description');
     const meta = parseMeta(head.subarray(0, newline).toString('utf8'));
     if (meta === 'other version') return undefined; // written by another version of the tool: rewritten by the next scan
-    if (!meta) return await damaged(file, 'its first line is not an index description');
+    if (!meta) return await damaged('its first line is not an index description');
     ageMs = now - meta.createdAt;
     if (meta.baseUrl !== baseUrl || ageMs < 0 || ageMs > ttlMs) return undefined;
     const b = bucketOf(doi);
@@ -102,10 +111,10 @@ export async function lookupDoiIndex(
     const length = meta.buckets[b + 1]! - meta.buckets[b]!;
     if (length === 0) return undefined;
     const bucket = await readAt(fd, length, start);
-    if (bucket.length !== length) return await damaged(file, 'it is shorter than its first line says');
+    if (bucket.length !== length) return await damaged('it is shorter than its first line says');
     text = bucket.toString('utf8');
   } catch (err) {
-    return damaged(file, `it cannot be read (${(err as Error).message})`);
+    return damaged(`it cannot be read (${(err as Error).message})`);
   } finally {
     await closeFile(fd).catch(() => undefined);
   }
@@ -117,18 +126,13 @@ export async function lookupDoiIndex(
     try {
       record = JSON.parse(line.slice(tab + 1));
     } catch {
-      return damaged(file, 'a record is not JSON');
+      return damaged('a record is not JSON');
     }
     const problem = recordProblem(record, doi);
-    if (problem) return damaged(file, problem);
+    if (problem) return damaged(problem);
     matches.push(record as Record<string, unknown>);
   }
   return matches.length ? { matches, ageMs } : undefined;
-}
-
-async function damaged(file: string, why: string): Promise<DamagedIndex> {
-  await rm(file, { force: true }).catch(() => undefined);
-  return { damaged: why };
 }
 
 function parseMeta(text: string): IndexMeta | 'other version' | undefined {

@@ -1,14 +1,14 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { shapeProblem } from '../api/client.js';
 import { Collection, Image } from '../api/schemas.js';
 import { upsertParams, upsertSql, type Kind } from './schema.js';
 import type { Database, Statement } from './sqlite.js';
 import { ShapeWriter } from './shapes.js';
 
-const SCHEMAS: Record<Kind, z.ZodType> = { collections: Collection, images: Image };
+const SCHEMAS: Record<Kind, z.ZodMiniType> = { collections: Collection, images: Image };
 
 /** Pages are read without judging their items, so one bad record costs itself, not its page. */
-export const ANY_RECORD = z.unknown() as unknown as z.ZodType<{ id: number }>;
+export const ANY_RECORD = z.unknown() as unknown as z.ZodMiniType<{ id: number }>;
 
 /**
  * Stores the records of one kind, each checked against its schema on its own: a record that fails (an

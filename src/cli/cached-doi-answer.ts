@@ -33,7 +33,7 @@ export async function answerFromDoiIndex(argv: readonly string[], env: NodeJS.Pr
   }
   // A table is drawn by a module this path does not load (and -v logs what the tree does).
   if (globals.verbose || globals.output === 'table') return false;
-  const hit = await lookupDoiIndex(cacheDir(env), globals.baseUrl, doi);
+  const hit = await lookupDoiIndex(cacheDir(env), globals.baseUrl, doi, { keepDamaged: true });
   if (!hit || 'damaged' in hit || (hit.ageMs >= INDEX_STALE_MS && !globals.quiet)) return false;
   const ctx = new Context(io, env, new AbortController().signal, version);
   ctx.globals = globals;
