@@ -142,6 +142,7 @@ describe('a repeat DOI lookup without the command tree', () => {
     assert.ok(!take('collections', 'list', '--doi', SEED_DOI, '--quiet=yes'));
     assert.ok(!take('collections', 'list', '--doi', SEED_DOI, '--'));
     assert.ok(!take('images', 'list', '--doi', SEED_DOI));
+    assert.ok(!take('constructor', 'collections', 'list', '--doi', SEED_DOI), 'a word that is a prototype key');
     const fromEnv = plainDoiLookup(['collections', 'list', '--doi', SEED_DOI], { NEUROVAULT_URL: 'http://x', NEUROVAULT_TIMEOUT: '5' });
     assert.deepEqual(fromEnv?.raw, { baseUrl: 'http://x', timeout: '5' });
     assert.deepEqual([...(fromEnv?.fromEnv ?? [])].sort(), ['baseUrl', 'timeout']);

@@ -56,6 +56,15 @@ interface PlainLine {
   fromEnv: Set<string>;
 }
 
+/** The switches taken, as the option values commander gives them. */
+const SWITCHES: Record<string, [key: string, value: boolean]> = {
+  '-q': ['quiet', true],
+  '--quiet': ['quiet', true],
+  '--no-progress': ['progress', false],
+  '--no-color': ['color', false],
+  '--no-pager': ['pager', false],
+};
+
 /** The line, when it is `collections list --doi <doi>` with only the flags taken here; undefined otherwise. */
 export function plainDoiLookup(argv: readonly string[], env: NodeJS.ProcessEnv): PlainLine | undefined {
   const raw: Record<string, unknown> = {};
@@ -91,22 +100,12 @@ export function plainDoiLookup(argv: readonly string[], env: NodeJS.ProcessEnv):
       case '--base-url':
         ok = once('baseUrl', value());
         break;
-      case '-q':
-      case '--quiet':
-        ok = on('quiet', true);
-        break;
-      case '--no-progress':
-        ok = on('progress', false);
-        break;
-      case '--no-color':
-        ok = on('color', false);
-        break;
-      case '--no-pager':
-        ok = on('pager', false);
-        break;
       default:
-        ok = !arg.startsWith('-') && words.length < 2;
-        if (ok) words.push(arg);
+        if (Object.hasOwn(SWITCHES, flag)) ok = on(...SWITCHES[flag]!);
+        else {
+          ok = !arg.startsWith('-') && words.length < 2;
+          if (ok) words.push(arg);
+        }
     }
     if (!ok) return undefined;
   }
