@@ -197,7 +197,7 @@ describe('install from a lock; offline mode', () => {
     const missing = await counted(['download', '--lock', lock, '--frozen', '--out', out], { env: { NEUROVAULT_OFFLINE: '1' } });
     assert.equal(missing.code, 6, missing.stderr);
     assert.equal(missing.connections, 0, 'no socket');
-    assert.match(missing.stderr, /^neurovault: 1 file\(s\), 0 image record\(s\) and 0 collection record\(s\) of the lock are missing .*needs the network$/m);
+    assert.match(missing.stderr, /^neurovault: 1 file, 0 image records and 0 collection records of the lock are missing .*needs the network$/m);
     assert.match(missing.stderr, /^hint: /m);
     assert.doesNotMatch(missing.stderr, /\n\s+at /, 'no stack trace');
     assert.ok(!existsSync(join(out, `collection_${cid}/image_${ids[7]}.nii.gz.part`)));

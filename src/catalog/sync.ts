@@ -9,6 +9,7 @@ import { openDatabase, type Database } from './sqlite.js';
 import { ANY_RECORD, RecordWriter, skippedRecords } from './records.js';
 import { reconcile } from './reconcile.js';
 import { CliError, ExitCode } from '../errors.js';
+import { counted } from '../util/counts.js';
 
 /**
  * Passes over a list before giving up on a stable answer. The top-level lists have no ORDER BY (and
@@ -104,7 +105,7 @@ export async function syncCatalog(opts: SyncOptions): Promise<SyncResult> {
 function skippedWarning(counts: Record<Kind, number>, examples: { kind: Kind; id: number | null; reason: string }[]): string {
   const parts = (['collections', 'images'] as const)
     .filter((k) => counts[k] > 0)
-    .map((k) => `${counts[k]} ${k === 'images' ? 'image' : 'collection'}${counts[k] === 1 ? '' : 's'}`);
+    .map((k) => counted(counts[k], k === 'images' ? 'image' : 'collection'));
   const shown = examples.map((e) => `${e.kind === 'images' ? 'image' : 'collection'} ${e.id ?? '(no id)'}: ${e.reason}`).join('; ');
   return `catalogue: left out ${parts.join(' and ')} that the server sent in an unexpected shape (${shown}); \`neurovault catalog status\` counts them`;
 }

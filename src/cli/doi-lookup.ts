@@ -2,13 +2,7 @@ import type { Context } from './context.js';
 import { cacheDir } from '../config.js';
 import type { CollectionDoi } from '../api/schemas.js';
 import { formatCount } from '../output/units.js';
-
-function ago(ms: number): string {
-  const hours = Math.floor(ms / 3_600_000);
-  if (hours >= 1) return `${hours} hour${hours === 1 ? '' : 's'} ago`;
-  const minutes = Math.floor(ms / 60_000);
-  return minutes >= 1 ? `${minutes} min ago` : 'just now';
-}
+import { relativeAge } from '../output/humanize.js';
 
 /**
  * Collections with this (normalised) DOI: the cached index when fresh (no network, no heavy modules),
@@ -28,7 +22,7 @@ export async function findCollectionsByDoi(
     if (hit && 'damaged' in hit) ctx.warn(`the cached collection index was damaged (${hit.damaged}); it was removed, asking the server`);
     else if (hit) {
       // Said when the answer may be behind the server (an index some hours old), else only with -v.
-      const line = `answered from the collection index cached ${ago(hit.ageMs)} (--no-cache to ask the server)`;
+      const line = `answered from the collection index cached ${relativeAge(hit.ageMs)} (--no-cache to ask the server)`;
       if (hit.ageMs >= INDEX_STALE_MS && !quiet) ctx.warn(line);
       else ctx.log(line);
       return hit.matches;

@@ -8,6 +8,7 @@ import { sha256Text, type Lock, type LockEntry } from './lock.js';
 import { parseManifest, sidecarText, type ManifestEntry } from './manifest.js';
 import { inShard, type Plan, type Shard } from './plan.js';
 import { RefusedPath, type Sink } from './sink.js';
+import { counted } from '../util/counts.js';
 
 /**
  * `download --lock nv.lock --frozen` with a version-2 lock: the folder is rebuilt from the lock alone,
@@ -104,7 +105,7 @@ export async function planFromLock(lock: Lock, opts: LockInstallOptions): Promis
   const files = entries.length - proven.size;
   if (opts.offline && (files > 0 || missingRecords.length > 0 || staleCollections.length > 0)) {
     throw new OfflineError(
-      `${files} file(s), ${missingRecords.length} image record(s) and ${staleCollections.length} collection record(s) ` +
+      `${counted(files, 'file')}, ${counted(missingRecords.length, 'image record')} and ${counted(staleCollections.length, 'collection record')} ` +
         `of the lock are missing or damaged in ${sink.location}; fetching them needs the network`,
       { hint: 'run once without --offline to complete the folder (or restore a complete cache)' },
     );

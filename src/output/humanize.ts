@@ -34,15 +34,15 @@ export function humanDate(iso: string, now: number, withTime: boolean): string {
   const date = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
   const stamp = withTime ? `${date} ${pad(d.getHours())}:${pad(d.getMinutes())}` : date;
   if (ago < 0 || ago >= 30 * DAY) return stamp;
-  const relative =
-    ago < 60_000
-      ? 'just now'
-      : ago < 3_600_000
-        ? plural(Math.floor(ago / 60_000), 'minute')
-        : ago < DAY
-          ? plural(Math.floor(ago / 3_600_000), 'hour')
-          : plural(Math.floor(ago / DAY), 'day');
+  const relative = relativeAge(ago);
   return withTime ? `${stamp} (${relative})` : relative;
+}
+
+/** An age in words: "just now", "5 minutes ago", "3 hours ago", "12 days ago". */
+export function relativeAge(ms: number): string {
+  if (ms < 60_000) return 'just now';
+  if (ms < 3_600_000) return plural(Math.floor(ms / 60_000), 'minute');
+  return ms < DAY ? plural(Math.floor(ms / 3_600_000), 'hour') : plural(Math.floor(ms / DAY), 'day');
 }
 
 function plural(n: number, unit: string): string {
