@@ -2,6 +2,7 @@ import { Context } from './context.js';
 import { OPTION_ENV, resolveGlobals, type GlobalOptions } from './globals.js';
 import { refuseOfflineCommand } from './offline.js';
 import { presentDoiMatches } from './doi-matches.js';
+import { DEFAULT_LIST_LIMIT } from './actions/shapes.js';
 import { processIO } from '../output/io.js';
 import { parseDoi } from '../api/refs.js';
 import { INDEX_STALE_MS, lookupDoiIndex } from '../api/doi-index.js';
@@ -39,7 +40,7 @@ export async function answerFromDoiIndex(argv: readonly string[], env: NodeJS.Pr
   ctx.globals = globals;
   ctx.commandName = 'collections list';
   try {
-    await presentDoiMatches(hit.matches, doi, { where: [], keep: () => true }, 100, ctx);
+    await presentDoiMatches(hit.matches, doi, { where: [], keep: () => true }, DEFAULT_LIST_LIMIT, ctx);
   } catch (err) {
     // Only writing can fail here (every check above is the tree's own): one line, as main would say it.
     io.stderr.write(`${terminalLine(`neurovault: ${(err as Error).message}`)}\n`);

@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import { parseDoi, parseCollectionRef } from '../../api/refs.js';
 import { parseLimit, parsePositiveInt } from '../parse.js';
 import { parseWhere, matchesWhere, type WhereClause } from '../../filter/where.js';
-import { COLLECTIONS } from './shapes.js';
+import { COLLECTIONS, DEFAULT_LIST_LIMIT } from './shapes.js';
 import { findCollectionsByDoi } from '../doi-lookup.js';
 import { presentDoiMatches } from '../doi-matches.js';
 import { sampleOnce } from '../../output/fields.js';
@@ -36,7 +36,7 @@ export async function runCollectionsList(flags: CollectionsListFlags, ctx: Conte
   const where = parseWhere(flags.where ?? []);
   const keep = localFilter({ name: flags.name, owner, where });
   const present = presenterFor(ctx);
-  const max = all ? Infinity : (limit ?? 100);
+  const max = all ? Infinity : (limit ?? DEFAULT_LIST_LIMIT);
 
   if (doi !== undefined) {
     const found = await findCollectionsByDoi(doi, ctx, { useCache: flags.cache !== false });

@@ -9,7 +9,7 @@ import { sampleOnce } from '../../output/fields.js';
 import type { Presenter } from '../../output/presenter.js';
 import { UsageError } from '../../errors.js';
 import { selectFromCatalog, wantsCatalog } from '../catalog-selection.js';
-import { IMAGES } from './shapes.js';
+import { DEFAULT_LIST_LIMIT, IMAGES } from './shapes.js';
 import { countedWait } from '../../output/progress-wait.js';
 import { presenterFor } from '../present.js';
 
@@ -27,7 +27,7 @@ export async function runImagesList(flags: ImagesListFlags, ctx: Context): Promi
   const collection = flags.collection === undefined ? undefined : parseCollectionRef(flags.collection);
   const where = parseWhere(flags.where ?? []);
   const present = presenterFor(ctx);
-  const max = all ? Infinity : (limit ?? 100);
+  const max = all ? Infinity : (limit ?? DEFAULT_LIST_LIMIT);
   if (wantsCatalog(flags)) {
     if (collection) throw new UsageError('--search and --basic select from the whole catalogue; drop --collection');
     const selected = await selectFromCatalog(flags, where, all ? undefined : max, ctx, present);

@@ -1,6 +1,9 @@
 import { COLLECTION_FIELDS, IMAGE_FIELDS } from '../../api/fields.js';
 import type { RecordShape } from '../../output/presenter.js';
 
+/** Records a list command shows when neither --limit nor --all is given. */
+export const DEFAULT_LIST_LIMIT = 100;
+
 /** The kinds of records commands print: their default columns and the fields their schemas declare. */
 
 export const COLLECTION_COLUMNS = ['id', 'name', 'DOI', 'number_of_images', 'owner_name', 'modify_date'];
