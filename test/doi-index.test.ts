@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DoiIndexBuilder, indexFile, lookupDoiIndex, serverKey, writeDoiIndex } from '../src/api/doi-index.js';
@@ -105,5 +106,29 @@ test("writing replaces version 3's folder of bucket files", async () => {
     await writeFile(join(old, 'meta.json'), '{"v":3}');
     await writeDoiIndex(dir, BASE, built());
     await assert.rejects(stat(old), { code: 'ENOENT' });
+  });
+});
+
+test('the index is never read through a link, never waited on as a FIFO, never sized by its own first line', async () => {
+  await withCache(async (dir) => {
+    // A link to a good index someone else wrote: not followed; the link goes, the file it names stays.
+    const elsewhere = join(dir, 'elsewhere');
+    await mkdir(elsewhere);
+    await writeDoiIndex(elsewhere, BASE, built());
+    const file = indexFile(dir, BASE);
+    await symlink(indexFile(elsewhere, BASE), file);
+    const linked = await lookupDoiIndex(dir, BASE, '10.1000/a');
+    assert.ok(linked && 'damaged' in linked, 'a link is not our index');
+    await assert.rejects(lstat(file), { code: 'ENOENT' });
+    await stat(indexFile(elsewhere, BASE));
+    // A FIFO: answered at once (a blocking open would hang this test until its timeout).
+    execFileSync('mkfifo', [file]);
+    const fifo = await lookupDoiIndex(dir, BASE, '10.1000/a');
+    assert.ok(fifo && 'damaged' in fifo);
+    // A first line promising a bucket of a petabyte: refused before any buffer is made for it.
+    const offsets = [0, ...Array.from({ length: 256 }, () => 2 ** 50)];
+    await writeFile(file, `${JSON.stringify({ v: 4, baseUrl: BASE, createdAt: Date.now(), collections: 1, buckets: offsets })}\n`);
+    const all = await Promise.all(['10.1000/a', '10.1000/b', '10.2000/1'].map((d) => lookupDoiIndex(dir, BASE, d, { keepDamaged: true })));
+    assert.ok(all.every((r) => r && 'damaged' in r), JSON.stringify(all));
   });
 });

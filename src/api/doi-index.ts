@@ -1,4 +1,4 @@
-import { close, open, read, rename, writev } from 'node:fs';
+import { close, constants as fsConstants, fstatSync, open, read, rename, writev } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { makeDirs } from '../util/make-dirs.js';
@@ -91,14 +91,19 @@ export async function lookupDoiIndex(
   };
   let fd: number;
   try {
-    fd = await openFile(file, 'r');
-  } catch {
-    return undefined; // no index yet
+    // Not through a link, and never waiting on a FIFO someone put there.
+    fd = await openFile(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // no index yet
+    return damaged(`it cannot be opened (${(err as Error).message})`);
   }
   let text: string;
   let ageMs: number;
   try {
-    const head = await readAt(fd, MAX_HEADER, 0);
+    const st = fstatSync(fd);
+    if (!st.isFile()) return await damaged('it is not a regular file');
+    const size = st.size;
+    const head = await readAt(fd, Math.min(MAX_HEADER, size), 0);
     const newline = head.indexOf(10);
     if (newline < 0) return await damaged('its first line is not an index description');
     const meta = parseMeta(head.subarray(0, newline).toString('utf8'));
@@ -109,6 +114,8 @@ export async function lookupDoiIndex(
     const b = bucketOf(doi);
     const start = newline + 1 + meta.buckets[b]!;
     const length = meta.buckets[b + 1]! - meta.buckets[b]!;
+    // Checked before a buffer is made for it: the first line could name any length.
+    if (newline + 1 + meta.buckets[BUCKETS]! !== size) return await damaged('its length is not what its first line says');
     if (length === 0) return undefined;
     const bucket = await readAt(fd, length, start);
     if (bucket.length !== length) return await damaged('it is shorter than its first line says');
