@@ -18,6 +18,10 @@ const lazyChildProcess = {
     b.onResolve({ filter: /^node:child_process$/ }, (args) =>
       /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy' } : undefined,
     );
+    b.onLoad({ filter: /^child_process$/, namespace: 'lazy' }, () => ({
+      contents: "exports.spawn = (...args) => require('node:child_process').spawn(...args);",
+      loader: 'js',
+    }));
   },
 };
 
@@ -31,17 +35,7 @@ const lazyHttp2 = {
     b.onResolve({ filter: /^node:http2$/ }, (args) =>
       /[\\/]node_modules[\\/]undici[\\/]/.test(args.importer) ? { path: 'http2', namespace: 'lazy' } : undefined,
     );
-  },
-};
-
-/** The stand-ins that load a Node built-in on first use (see lazyChildProcess and lazyHttp2). */
-const lazyModules = {
-  name: 'lazy-modules',
-  setup(b) {
-    b.onLoad({ filter: /.*/, namespace: 'lazy' }, async (args) => {
-      if (args.path === 'child_process') {
-        return { contents: "exports.spawn = (...args) => require('node:child_process').spawn(...args);", loader: 'js' };
-      }
+    b.onLoad({ filter: /^http2$/, namespace: 'lazy' }, async () => {
       const { constants } = await import('node:http2');
       return {
         contents: `const constants = ${JSON.stringify(constants)};
@@ -75,7 +69,7 @@ const nodeEsm = {
   // better-sqlite3 is a native addon whose .node file lives there (src/catalog/sqlite.ts).
   external: ['jq-web', 'better-sqlite3'],
   logLevel: 'warning',
-  plugins: [lazyChildProcess, lazyHttp2, lazyModules],
+  plugins: [lazyChildProcess, lazyHttp2],
   // undici is CommonJS and require()s Node's built-ins; ES module chunks have no `require`.
   banner: { js: BANNER },
 };
