@@ -7,7 +7,6 @@ import { processIO } from '../output/io.js';
 import { parseDoi } from '../api/refs.js';
 import { INDEX_STALE_MS, lookupDoiIndex } from '../api/doi-index.js';
 import { cacheDir } from '../config.js';
-import { terminalLine } from '../util/terminal-text.js';
 
 /**
  * `collections list --doi <doi>` answered from a fresh DOI index without the command tree. Scripts ask
@@ -43,7 +42,7 @@ export async function answerFromDoiIndex(argv: readonly string[], env: NodeJS.Pr
     await presentDoiMatches(hit.matches, doi, { where: [], keep: () => true }, DEFAULT_LIST_LIMIT, ctx);
   } catch (err) {
     // Only writing can fail here (every check above is the tree's own): one line, as main would say it.
-    io.stderr.write(`${terminalLine(`neurovault: ${(err as Error).message}`)}\n`);
+    ctx.warn((err as Error).message);
     process.exitCode = 1;
   }
   return true;

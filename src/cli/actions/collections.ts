@@ -35,13 +35,13 @@ export async function runCollectionsList(flags: CollectionsListFlags, ctx: Conte
   const owner = parsePositiveInt(flags.owner, '--owner');
   const where = parseWhere(flags.where ?? []);
   const keep = localFilter({ name: flags.name, owner, where });
-  const present = presenterFor(ctx);
   const max = all ? Infinity : (limit ?? DEFAULT_LIST_LIMIT);
 
   if (doi !== undefined) {
     const found = await findCollectionsByDoi(doi, ctx, { useCache: flags.cache !== false });
     return presentDoiMatches(found, doi, { name: flags.name, owner, where, keep }, max, ctx);
   }
+  const present = presenterFor(ctx);
   const api = await ctx.api();
   if (ctx.globals.listFields) {
     return present.fieldNames(await sampleOnce(api.listCollections({ limit: 100, signal: ctx.signal })), COLLECTIONS);
