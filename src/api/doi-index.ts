@@ -1,8 +1,7 @@
-import { close, constants as fsConstants, fstatSync, open, read, rename, writev } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { promisify } from 'node:util';
+import { constants as fsConstants } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { makeDirs } from '../util/make-dirs.js';
-import { createOwn, stillOurs, tempNameFor } from '../util/no-follow.js';
+import { writeFileAtomic } from '../util/write-file-atomic.js';
 import { join } from 'node:path';
 import { normalizeDoi } from './refs.js';
 import { serverKey } from '../util/server-key.js';
@@ -58,13 +57,10 @@ export interface DamagedIndex {
   damaged: string;
 }
 
-const openFile = promisify(open);
-const closeFile = promisify(close);
-const readAt = (fd: number, length: number, position: number) =>
-  new Promise<Buffer>((resolve, reject) => {
-    const buf = Buffer.alloc(length);
-    read(fd, buf, 0, length, position, (err, n) => (err ? reject(err) : resolve(buf.subarray(0, n))));
-  });
+async function readAt(fh: FileHandle, length: number, position: number): Promise<Buffer> {
+  const { buffer, bytesRead } = await fh.read(Buffer.alloc(length), 0, length, position);
+  return buffer.subarray(0, bytesRead);
+}
 
 /**
  * Matches from a fresh index; undefined when there is no fresh index or the DOI is not in it. The cache
@@ -89,10 +85,10 @@ export async function lookupDoiIndex(
     if (!opts.keepDamaged) await rm(file, { force: true }).catch(() => undefined);
     return { damaged: why };
   };
-  let fd: number;
+  let fh: FileHandle;
   try {
     // Not through a link, and never waiting on a FIFO someone put there.
-    fd = await openFile(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    fh = await open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // no index yet
     return damaged(`it cannot be opened (${(err as Error).message})`);
@@ -100,10 +96,10 @@ export async function lookupDoiIndex(
   let text: string;
   let ageMs: number;
   try {
-    const st = fstatSync(fd);
+    const st = await fh.stat();
     if (!st.isFile()) return await damaged('it is not a regular file');
     const size = st.size;
-    const head = await readAt(fd, Math.min(MAX_HEADER, size), 0);
+    const head = await readAt(fh, Math.min(MAX_HEADER, size), 0);
     const newline = head.indexOf(10);
     if (newline < 0) return await damaged('its first line is not an index description');
     const meta = parseMeta(head.subarray(0, newline).toString('utf8'));
@@ -117,13 +113,13 @@ export async function lookupDoiIndex(
     // Checked before a buffer is made for it: the first line could name any length.
     if (newline + 1 + meta.buckets[BUCKETS]! !== size) return await damaged('its length is not what its first line says');
     if (length === 0) return undefined;
-    const bucket = await readAt(fd, length, start);
+    const bucket = await readAt(fh, length, start);
     if (bucket.length !== length) return await damaged('it is shorter than its first line says');
     text = bucket.toString('utf8');
   } catch (err) {
     return damaged(`it cannot be read (${(err as Error).message})`);
   } finally {
-    await closeFile(fd).catch(() => undefined);
+    await fh.close().catch(() => undefined);
   }
   const matches: Record<string, unknown>[] = [];
   for (const line of text.split('\n')) {
@@ -212,17 +208,6 @@ export class DoiIndexBuilder<C extends { id?: unknown }> {
   }
 }
 
-/** One writev(2); a short write (a full disk, a quota) is an error, never a shorter index. */
-function writeAll(fd: number, pieces: Buffer[]): Promise<void> {
-  const total = pieces.reduce((n, b) => n + b.length, 0);
-  return new Promise((resolve, reject) =>
-    writev(fd, pieces, (err, written) =>
-      err ? reject(err) : written === total ? resolve() : reject(new Error(`wrote ${written} of ${total} bytes`)),
-    ),
-  );
-}
-const renameFile = promisify(rename);
-
 /** Writes the index in one file, under a temporary name of its own, then renamed over the old one. */
 export async function writeDoiIndex<C extends { id?: unknown }>(
   cacheDir: string,
@@ -230,23 +215,8 @@ export async function writeDoiIndex<C extends { id?: unknown }>(
   index: DoiIndexBuilder<C>,
   now = Date.now(),
 ): Promise<void> {
-  const pieces = index.encode(baseUrl, now);
   await makeDirs(cacheDir, 0o700);
-  const file = indexFile(cacheDir, baseUrl);
-  const tmp = tempNameFor(file);
-  const own = await createOwn(tmp);
-  try {
-    try {
-      await writeAll(own.fd, pieces);
-    } finally {
-      await closeFile(own.fd);
-    }
-    if (!stillOurs(tmp, own)) throw new Error(`${tmp} was replaced while it was written`);
-    await renameFile(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
-  }
+  await writeFileAtomic(indexFile(cacheDir, baseUrl), index.encode(baseUrl, now));
   // Version 3's folder, left by an earlier version of the tool.
   await rm(join(cacheDir, `doi-index-${serverKey(baseUrl)}`), { recursive: true, force: true }).catch(() => undefined);
 }
